@@ -1,0 +1,7 @@
+"""Allow ``python -m fipfit``."""
+
+import sys
+
+from fipfit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""Atomic writes: outputs appear under their final name complete or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fipfit.errors import FipfitError
+
+__all__ = ["atomic_directory", "atomic_file"]
+
+
+def _check_parent(path: Path) -> None:
+    parent = path.parent
+    if not parent.is_dir():
+        raise FipfitError(
+            f"output folder '{parent}' does not exist: create it or choose another path"
+        )
+    if not os.access(parent, os.W_OK):
+        raise FipfitError(
+            f"output folder '{parent}' is not writable: "
+            "choose a folder you can write to"
+        )
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside `path`, renamed to `path` on success.
+
+    On any exception the temporary file is removed and `path` is untouched.
+    """
+    target = Path(path)
+    _check_parent(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_directory(
+    path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Iterator[Path]:
+    """Yield a temporary folder beside `path`, moved to `path` on success.
+
+    An existing `path` is replaced only when `overwrite` is true, and only after
+    the new folder is complete. On any exception the temporary folder is removed.
+    """
+    target = Path(path)
+    _check_parent(target)
+    if target.exists() and not overwrite:
+        raise FipfitError(
+            f"output folder '{target}' exists: pass --force to replace it "
+            "or choose another folder"
+        )
+    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield temporary
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(temporary, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(temporary, target)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise

@@ -1,0 +1,91 @@
+"""The ``fipfit`` command line: a thin layer over the library.
+
+Each command lives in its own module of this package and exposes
+``register(subparsers)``, which adds its parser and sets ``handler`` to a
+function taking the parsed arguments and returning the exit status. Command
+modules import heavy libraries inside their handlers, so that ``fipfit --help``
+stays fast.
+
+Errors caused by the input (`FipfitError`, and `OSError` from files) print one
+line on stderr and exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+#: Order of the commands in ``fipfit --help``; modules not listed come last.
+COMMAND_ORDER = ("run", "info", "generate", "train", "fit", "convert")
+
+
+def _command_modules() -> list[str]:
+    found = [
+        module.name
+        for module in pkgutil.iter_modules(__path__)
+        if not module.name.startswith("_")
+    ]
+    return sorted(
+        found,
+        key=lambda name: (
+            COMMAND_ORDER.index(name) if name in COMMAND_ORDER else len(COMMAND_ORDER),
+            name,
+        ),
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every command's sub-parser."""
+    from fipfit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="fipfit",
+        description=(
+            "Fisher information of binned fits of weighted Monte Carlo events: "
+            "how much a partition of the events keeps, and partitions that "
+            "keep the most."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"fipfit {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error instead of one line",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _command_modules():
+        module = importlib.import_module(f"{__name__}.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status."""
+    from fipfit.errors import FipfitError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        status: int = args.handler(args)
+    except (FipfitError, OSError) as error:
+        if args.debug:
+            raise
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        print(f"fipfit {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"fipfit {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Readers and writers of event files: Parquet and CSV, LHE, ROOT."""

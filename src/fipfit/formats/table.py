@@ -1,0 +1,110 @@
+"""The canonical event file: Parquet (pyarrow), and CSV for small hand-made cases."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv
+import pyarrow.parquet as pq
+
+from fipfit.atomic import atomic_file
+from fipfit.errors import FileFormatError, FipfitError, InvalidEventsError
+from fipfit.events import EventColumns, Events
+
+__all__ = ["METADATA_KEY", "read_events", "read_table", "write_events"]
+
+#: Key of the fipfit metadata (a JSON object) in a Parquet file's schema.
+METADATA_KEY = b"fipfit"
+
+
+def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
+    """Read a Parquet or CSV file into an Arrow table and its fipfit metadata."""
+    source = Path(path)
+    if not source.exists():
+        raise FipfitError(f"input file '{source}' not found: check the path")
+    if source.is_dir():
+        raise FipfitError(
+            f"'{source}' is a folder: give a Parquet or CSV file "
+            "(folders of Parquet files are read by the Dask path)"
+        )
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".csv":
+            table = pyarrow.csv.read_csv(source)
+            metadata: dict[str, Any] = {}
+        elif suffix in (".parquet", ".pq"):
+            table = pq.read_table(source)
+            raw = (table.schema.metadata or {}).get(METADATA_KEY)
+            metadata = json.loads(raw) if raw else {}
+        else:
+            raise FileFormatError(
+                f"'{source}' has suffix '{suffix}': fipfit reads .parquet and .csv "
+                "event files; convert LHE or ROOT files with 'fipfit convert'"
+            )
+    except (pa.ArrowInvalid, pa.ArrowException, OSError, json.JSONDecodeError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise FileFormatError(
+            f"cannot read '{source}' as {suffix[1:]}: {reason}; "
+            "the file is empty, truncated or not in that format"
+        ) from None
+    if table.num_rows == 0:
+        raise FileFormatError(f"'{source}' holds no events")
+    return table, metadata
+
+
+def read_events(
+    path: str | os.PathLike[str], columns: EventColumns | None = None
+) -> Events:
+    """Read and validate an event file (Parquet or CSV).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``.parquet`` or ``.csv`` file in the canonical format.
+    columns : EventColumns, optional
+        Names of the weight, derivative, label and selection columns.
+    """
+    table, metadata = read_table(path)
+    names = table.column_names
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise InvalidEventsError(
+            f"'{path}' has duplicate column names {duplicated}: rename them so "
+            "that each column is unique"
+        )
+    frame = table.to_pandas()
+    try:
+        return Events.from_frame(frame, columns, metadata)
+    except FipfitError as error:
+        raise type(error)(f"{path}: {error}") from None
+
+
+def write_events(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
+    """Write events in the canonical format, atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The columns to write.
+    path : path-like
+        Destination ``.parquet`` file; written under a temporary name and renamed.
+    metadata : mapping, optional
+        JSON-serialisable settings stored under the ``fipfit`` schema key, for
+        example the toy model and its parameters.
+    """
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    schema_metadata = dict(table.schema.metadata or {})
+    schema_metadata[METADATA_KEY] = json.dumps(dict(metadata or {})).encode()
+    table = table.replace_schema_metadata(schema_metadata)
+    with atomic_file(path) as temporary:
+        pq.write_table(table, temporary)

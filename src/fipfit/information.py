@@ -1,0 +1,378 @@
+"""Fisher information of a partition of weighted events, and FIP.
+
+For a partition P of the selected events into K bins with W_k = sum of w_e and
+D_k = sum of d_e over the events in bin k, a binned Poisson fit has
+
+    I(P) = sum_k D_k D_k^T / W_k        (per unit luminosity)
+
+and an ideal detector, resolving every sensitive event with no background and
+full acceptance, has I_ideal = sum_e d_e d_e^T / w_e over all events. The
+fraction FIP = I(P) / I_ideal (one parameter) measures how much of the
+information the partition keeps. Everything here is a sum over events followed
+by arithmetic on K-sized arrays, so memory stays at a few arrays of length n.
+
+Bins whose total weight W_k <= 0 (possible with negative weights) have no
+Poisson meaning: they are left out of I(P) and listed in ``nonpositive_bins``,
+with a `NonPositiveBinWarning`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from fipfit.errors import InvalidEventsError, NonPositiveBinWarning
+from fipfit.events import Events, as_float_array, check_weights
+
+__all__ = [
+    "BinTable",
+    "PartitionInformation",
+    "bin_table",
+    "fip_from_matrices",
+    "ideal_information",
+    "information_from_bins",
+    "partition_information",
+    "weighted_bincount",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+
+def weighted_bincount(
+    labels: NDArray[np.intp], weights: FloatArray, size: int
+) -> FloatArray:
+    """Sum `weights` per label in [0, size), as float64 of shape (size,)."""
+    return np.asarray(
+        np.bincount(labels, weights=weights, minlength=size), dtype=np.float64
+    )
+
+
+def _as_2d(weight: ArrayLike, dweight: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    w = as_float_array(weight, "weight")
+    d = as_float_array(dweight, "weight derivative")
+    if d.ndim == 1:
+        d = d[:, np.newaxis]
+    check_weights(w, d)
+    return w, d
+
+
+def ideal_information(
+    weight: ArrayLike, dweight: ArrayLike, *, mask: ArrayLike | None = None
+) -> FloatArray:
+    """Compute the ideal information sum_e d_e d_e^T / w_e.
+
+    Parameters
+    ----------
+    weight : array-like of shape (n_events,)
+    dweight : array-like of shape (n_events,) or (n_events, n_parameters)
+    mask : array-like of bool, shape (n_events,), optional
+        Restrict the sum to these events (for example the selected ones).
+
+    Returns
+    -------
+    ndarray of shape (n_parameters, n_parameters)
+        Events with zero weight (and zero derivative) contribute nothing.
+    """
+    w, d = _as_2d(weight, dweight)
+    if mask is not None:
+        keep = np.asarray(mask, dtype=bool)
+        w, d = w[keep], d[keep]
+    return _ideal_matrix(w, d)
+
+
+def _ideal_matrix(weight: FloatArray, dweight: FloatArray) -> FloatArray:
+    nonzero = weight != 0
+    w = weight[nonzero]
+    d = dweight[nonzero]
+    if d.shape[1] == 1:
+        # The single-parameter case is the hot path: one fused reduction.
+        value = float(np.dot(d[:, 0], d[:, 0] / w))
+        return np.array([[value]])
+    return np.asarray(d.T @ (d / w[:, np.newaxis]), dtype=np.float64)
+
+
+def information_from_bins(
+    bin_weight: FloatArray, bin_dweight: FloatArray
+) -> tuple[FloatArray, IntArray]:
+    """Compute I(P) from per-bin sums W of shape (K,) and D of shape (K, p).
+
+    Returns the information matrix, summed over the bins with W_k > 0, and the
+    indices of the bins with W_k <= 0 that were left out (empty bins with
+    W_k = D_k = 0 are not listed: they carry no events).
+    """
+    positive = bin_weight > 0
+    empty = (bin_weight == 0) & np.all(bin_dweight == 0, axis=1)
+    nonpositive = np.flatnonzero(~positive & ~empty)
+    d = bin_dweight[positive]
+    matrix = d.T @ (d / bin_weight[positive, np.newaxis])
+    return np.asarray(matrix, dtype=np.float64), nonpositive
+
+
+def fip_from_matrices(information: FloatArray, ideal: FloatArray) -> FloatArray:
+    """Return the per-parameter FIP_i = [I_ideal^-1]_ii / [I(P)^-1]_ii.
+
+    For one parameter this is I(P) / I_ideal. A parameter that the partition
+    cannot measure (singular I(P)) gets FIP 0.
+    """
+    if information.shape == (1, 1):
+        return np.array([information[0, 0] / ideal[0, 0]])
+    ideal_variance = np.diag(np.linalg.inv(ideal))
+    try:
+        variance = np.diag(np.linalg.inv(information))
+    except np.linalg.LinAlgError:
+        return np.zeros(information.shape[0])
+    with np.errstate(divide="ignore"):
+        # A non-positive variance means I(P) is numerically singular.
+        fip = np.where(variance > 0, ideal_variance / variance, 0.0)
+    return np.asarray(fip, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class BinTable:
+    """Per-bin sums of a partition.
+
+    Attributes
+    ----------
+    weight : ndarray of shape (K,)
+        W_k, the sum of weights.
+    dweight : ndarray of shape (K, n_parameters)
+        D_k, the sum of weight derivatives.
+    gamma_mean : ndarray of shape (K, n_parameters)
+        Gamma_k = D_k / W_k, the weighted mean sensitivity (NaN where W_k = 0).
+    n_events : ndarray of shape (K,)
+        Number of MC events.
+    n_effective : ndarray of shape (K,)
+        Effective number of MC events (sum w)^2 / sum w^2.
+    signal_weight : ndarray of shape (K,) or None
+        Sum of signal weights, where labels exist.
+    purity : ndarray of shape (K,) or None
+        Signal weight over total weight, where labels exist.
+    share : ndarray of shape (K, n_parameters)
+        Each bin's share of the diagonal of I(P); zero for bins left out.
+    """
+
+    weight: FloatArray
+    dweight: FloatArray
+    gamma_mean: FloatArray
+    n_events: NDArray[np.int64]
+    n_effective: FloatArray
+    signal_weight: FloatArray | None
+    purity: FloatArray | None
+    share: FloatArray
+
+    def __len__(self) -> int:
+        return int(self.weight.shape[0])
+
+
+def bin_table(
+    weight: FloatArray,
+    dweight: FloatArray,
+    labels: IntArray,
+    n_bins: int,
+    *,
+    signal: NDArray[np.bool_] | None = None,
+) -> BinTable:
+    """Sum weights and derivatives of events with bin labels in [0, n_bins)."""
+    inside = (labels >= 0) & (labels < n_bins)
+    bins = labels[inside]
+    w = weight[inside]
+    d = dweight[inside]
+    bin_weight = weighted_bincount(bins, w, n_bins)
+    bin_dweight = np.column_stack(
+        [weighted_bincount(bins, d[:, i], n_bins) for i in range(d.shape[1])]
+    )
+    sum_w2 = weighted_bincount(bins, w * w, n_bins)
+    counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Empty bins give 0/0: their mean sensitivity and purity are undefined.
+        gamma_mean = bin_dweight / bin_weight[:, np.newaxis]
+        n_effective = np.where(sum_w2 > 0, bin_weight**2 / sum_w2, 0.0)
+    signal_weight = purity = None
+    if signal is not None:
+        signal_weight = weighted_bincount(bins, w * signal[inside], n_bins)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            purity = signal_weight / bin_weight
+    positive = bin_weight > 0
+    contribution = np.zeros_like(bin_dweight)
+    contribution[positive] = bin_dweight[positive] ** 2 / bin_weight[positive, None]
+    total = contribution.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, contribution / total, 0.0)
+    return BinTable(
+        weight=bin_weight,
+        dweight=bin_dweight,
+        gamma_mean=gamma_mean,
+        n_events=counts,
+        n_effective=n_effective,
+        signal_weight=signal_weight,
+        purity=purity,
+        share=share,
+    )
+
+
+@dataclass(frozen=True)
+class PartitionInformation:
+    """Information of a partition and the diagnostics around it.
+
+    Matrices have shape (n_parameters, n_parameters) and per-parameter values
+    shape (n_parameters,), also for a single parameter.
+
+    Attributes
+    ----------
+    parameters : tuple of str
+    information : ndarray
+        I(P), over the bins with W_k > 0.
+    ideal_information : ndarray
+        I_ideal over all events, selected or not.
+    ideal_information_selected : ndarray
+        I_ideal over the events in the partition.
+    sensitive_information : ndarray
+        I(P) with the bins filled with the sensitive events alone (d_e != 0).
+    shape_information, shape_ideal_information : ndarray
+        The same with the overall normalisation free: I - D D^T / W summed.
+    fip, shape_fip : ndarray
+        FIP_i = [I_ideal^-1]_ii / [I(P)^-1]_ii, full and shape-only.
+    efficiency, sharpness, purity_factor : ndarray
+        The factorisation FIP = efficiency * sharpness * purity_factor, each a
+        ratio of the same per-parameter variances: I_ideal against the selected
+        ideal, the selected ideal against the sensitive-only partition, and the
+        sensitive-only partition against I(P).
+    bins : BinTable
+    nonpositive_bins : ndarray of int
+        Bins with W_k <= 0 that hold events; they are not in `information`.
+    n_events : int
+        Number of events in the partition.
+    """
+
+    parameters: tuple[str, ...]
+    information: FloatArray
+    ideal_information: FloatArray
+    ideal_information_selected: FloatArray
+    sensitive_information: FloatArray
+    shape_information: FloatArray
+    shape_ideal_information: FloatArray
+    fip: FloatArray
+    shape_fip: FloatArray
+    efficiency: FloatArray
+    sharpness: FloatArray
+    purity_factor: FloatArray
+    bins: BinTable
+    nonpositive_bins: IntArray
+    n_events: int
+
+
+def _shape_matrix(
+    matrix: FloatArray, total_w: float, total_d: FloatArray
+) -> FloatArray:
+    if total_w <= 0:
+        return np.full_like(matrix, np.nan)
+    return np.asarray(matrix - np.outer(total_d, total_d) / total_w, dtype=np.float64)
+
+
+def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """Per-parameter ratio of information matrices, as in `fip_from_matrices`."""
+    return fip_from_matrices(numerator, denominator)
+
+
+def partition_information(
+    events: Events, labels: ArrayLike, n_bins: int | None = None
+) -> PartitionInformation:
+    """Compute I(P), I_ideal, FIP and the diagnostics of a partition.
+
+    Parameters
+    ----------
+    events : Events
+    labels : array-like of int, shape (n_events,)
+        Bin of each event in [0, n_bins); -1 for events outside the partition.
+        Unselected events are outside whatever their label.
+    n_bins : int, optional
+        Number of bins; default ``max(labels) + 1``.
+
+    Raises
+    ------
+    InvalidEventsError
+        If no event is sensitive (the ideal information is zero), or the labels
+        do not match the events.
+
+    Notes
+    -----
+    With positive weights FIP lies in [0, 1]. With negative weights the bound
+    can fail on finite samples: a bin's sum can cancel and I_ideal is no longer
+    a sum of positive terms. The numbers stay the estimates of a binned fit's
+    information, but read them with their bootstrap uncertainty.
+    """
+    bins = np.asarray(labels)
+    if bins.shape != (len(events),):
+        raise InvalidEventsError(
+            f"labels have shape {bins.shape}, expected ({len(events)},): "
+            "one bin label per event"
+        )
+    if not np.issubdtype(bins.dtype, np.integer):
+        raise InvalidEventsError(f"labels must be integers, got {bins.dtype}")
+    bins = np.where(events.selected, bins, -1).astype(np.intp)
+    k = int(bins.max()) + 1 if n_bins is None else int(n_bins)
+    if k <= 0:
+        raise InvalidEventsError("the partition has no bins: no event is selected")
+    if bins.max() >= k:
+        raise InvalidEventsError(f"labels reach {bins.max()} but n_bins is {k}")
+
+    w, d = events.weight, events.dweight
+    inside = bins >= 0
+    ideal = _ideal_matrix(w, d)
+    insensitive = [
+        name
+        for name, value in zip(events.parameters, np.diag(ideal), strict=True)
+        if value <= 0
+    ]
+    if insensitive:
+        raise InvalidEventsError(
+            f"the ideal information is zero for {insensitive}: no event has a "
+            "non-zero weight derivative; check the dweight columns"
+        )
+    ideal_selected = _ideal_matrix(w[inside], d[inside])
+    signal = None if events.label is None else events.label == 1
+    table = bin_table(w, d, bins, k, signal=signal)
+    information, nonpositive = information_from_bins(table.weight, table.dweight)
+    if nonpositive.size:
+        warnings.warn(
+            f"{nonpositive.size} bins have total weight <= 0 and are left out of "
+            f"the information: bins {nonpositive.tolist()[:10]}",
+            NonPositiveBinWarning,
+            stacklevel=2,
+        )
+
+    sensitive = np.any(d != 0, axis=1)
+    sensitive_bins = np.where(sensitive, bins, -1)
+    sensitive_table = bin_table(w, d, sensitive_bins, k)
+    sensitive_information, _ = information_from_bins(
+        sensitive_table.weight, sensitive_table.dweight
+    )
+
+    total_w = float(w.sum())
+    total_d = d.sum(axis=0)
+    shape_information = _shape_matrix(
+        information, float(table.weight.sum()), table.dweight.sum(axis=0)
+    )
+    shape_ideal = _shape_matrix(ideal, total_w, total_d)
+
+    return PartitionInformation(
+        parameters=events.parameters,
+        information=information,
+        ideal_information=ideal,
+        ideal_information_selected=ideal_selected,
+        sensitive_information=sensitive_information,
+        shape_information=shape_information,
+        shape_ideal_information=shape_ideal,
+        fip=fip_from_matrices(information, ideal),
+        shape_fip=fip_from_matrices(shape_information, shape_ideal),
+        efficiency=_ratio(ideal_selected, ideal),
+        sharpness=_ratio(sensitive_information, ideal_selected),
+        purity_factor=_ratio(information, sensitive_information),
+        bins=table,
+        nonpositive_bins=nonpositive,
+        n_events=int(inside.sum()),
+    )

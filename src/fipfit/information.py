@@ -185,12 +185,17 @@ def bin_table(
     bin_dweight = np.column_stack(
         [weighted_bincount(bins, d[:, i], n_bins) for i in range(d.shape[1])]
     )
-    sum_w2 = weighted_bincount(bins, w * w, n_bins)
+    # n_effective does not change when all weights scale, so the weights are
+    # divided by the largest |w| first: w * w would underflow to 0 for w near
+    # 1e-300 and overflow for w near 1e300.
+    scale = float(np.max(np.abs(w), initial=0.0)) or 1.0
+    scaled_weight = weighted_bincount(bins, w / scale, n_bins)
+    sum_w2 = weighted_bincount(bins, (w / scale) ** 2, n_bins)
     counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Empty bins give 0/0: their mean sensitivity and purity are undefined.
         gamma_mean = bin_dweight / bin_weight[:, np.newaxis]
-        n_effective = np.where(sum_w2 > 0, bin_weight**2 / sum_w2, 0.0)
+        n_effective = np.where(sum_w2 > 0, scaled_weight**2 / sum_w2, 0.0)
     signal_weight = purity = None
     if signal is not None:
         signal_weight = weighted_bincount(bins, w * signal[inside], n_bins)
@@ -198,7 +203,11 @@ def bin_table(
             purity = signal_weight / bin_weight
     positive = bin_weight > 0
     contribution = np.zeros_like(bin_dweight)
-    contribution[positive] = bin_dweight[positive] ** 2 / bin_weight[positive, None]
+    # D * (D / W) rather than D**2 / W: D**2 overflows for D near 1e155 and
+    # underflows for D near 1e-155 even where D**2 / W is representable.
+    contribution[positive] = bin_dweight[positive] * (
+        bin_dweight[positive] / bin_weight[positive, None]
+    )
     total = contribution.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(total > 0, contribution / total, 0.0)
@@ -270,7 +279,8 @@ def _shape_matrix(
 ) -> FloatArray:
     if total_w <= 0:
         return np.full_like(matrix, np.nan)
-    return np.asarray(matrix - np.outer(total_d, total_d) / total_w, dtype=np.float64)
+    # outer(D, D / W), not outer(D, D) / W, for the same reason as in bin_table.
+    return np.asarray(matrix - np.outer(total_d, total_d / total_w), dtype=np.float64)
 
 
 def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:

@@ -135,9 +135,12 @@ def bootstrap_information(
             for b in range(n_resamples)
         ]
     )
+    # The spread is computed in units of the largest |I| and scaled back,
+    # because squaring deviations near 1e300 would overflow.
+    scale = float(np.max(np.abs(information), initial=0.0)) or 1.0
     return BootstrapResult(
         information=information,
         fip=fip,
-        information_error=information.std(axis=0, ddof=1),
+        information_error=scale * (information / scale).std(axis=0, ddof=1),
         fip_error=fip.std(axis=0, ddof=1),
     )

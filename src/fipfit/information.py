@@ -31,10 +31,12 @@ __all__ = [
     "BinTable",
     "PartitionInformation",
     "bin_table",
+    "bin_table_from_sums",
     "fip_from_matrices",
     "ideal_information",
     "information_from_bins",
     "partition_information",
+    "partition_information_from_sums",
     "weighted_bincount",
 ]
 
@@ -193,14 +195,45 @@ def bin_table(
     sum_w2 = weighted_bincount(bins, (w / scale) ** 2, n_bins)
     counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # Empty bins give 0/0: their mean sensitivity and purity are undefined.
-        gamma_mean = bin_dweight / bin_weight[:, np.newaxis]
         n_effective = np.where(sum_w2 > 0, scaled_weight**2 / sum_w2, 0.0)
-    signal_weight = purity = None
+    signal_weight = None
     if signal is not None:
         signal_weight = weighted_bincount(bins, w * signal[inside], n_bins)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            purity = signal_weight / bin_weight
+    return bin_table_from_sums(
+        bin_weight, bin_dweight, counts, n_effective, signal_weight=signal_weight
+    )
+
+
+def bin_table_from_sums(
+    bin_weight: FloatArray,
+    bin_dweight: FloatArray,
+    n_events: NDArray[np.int64],
+    n_effective: FloatArray,
+    *,
+    signal_weight: FloatArray | None = None,
+) -> BinTable:
+    """Build the per-bin table from per-bin sums over events.
+
+    Parameters
+    ----------
+    bin_weight : ndarray of shape (K,)
+        W_k, the sum of weights per bin.
+    bin_dweight : ndarray of shape (K, n_parameters)
+        D_k, the sum of weight derivatives per bin.
+    n_events : ndarray of int, shape (K,)
+    n_effective : ndarray of shape (K,)
+        Effective number of MC events per bin, (sum w)^2 / sum w^2.
+    signal_weight : ndarray of shape (K,), optional
+        Sum of signal weights per bin, where labels exist.
+
+    Notes
+    -----
+    The in-memory `bin_table` and the Dask path both end here, so a table
+    built from sums added over chunks of events equals the one built from
+    all events at once, up to the rounding of the additions.
+    """
+    gamma_mean = _divide(bin_dweight, bin_weight[:, np.newaxis])
+    purity = None if signal_weight is None else _divide(signal_weight, bin_weight)
     positive = bin_weight > 0
     contribution = np.zeros_like(bin_dweight)
     # D * (D / W) rather than D**2 / W: D**2 overflows for D near 1e155 and
@@ -215,12 +248,18 @@ def bin_table(
         weight=bin_weight,
         dweight=bin_dweight,
         gamma_mean=gamma_mean,
-        n_events=counts,
+        n_events=n_events,
         n_effective=n_effective,
         signal_weight=signal_weight,
         purity=purity,
         share=share,
     )
+
+
+def _divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Empty bins give 0/0: their mean sensitivity and purity are undefined.
+        return np.asarray(numerator / denominator, dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -333,9 +372,67 @@ def partition_information(
     w, d = events.weight, events.dweight
     inside = bins >= 0
     ideal = _ideal_matrix(w, d)
+    ideal_selected = _ideal_matrix(w[inside], d[inside])
+    signal = None if events.label is None else events.label == 1
+    table = bin_table(w, d, bins, k, signal=signal)
+    sensitive = np.any(d != 0, axis=1)
+    sensitive_bins = np.where(sensitive, bins, -1)
+    sensitive_table = bin_table(w, d, sensitive_bins, k)
+    return partition_information_from_sums(
+        events.parameters,
+        table,
+        sensitive_table.weight,
+        sensitive_table.dweight,
+        ideal=ideal,
+        ideal_selected=ideal_selected,
+        total_weight=float(w.sum()),
+        total_dweight=d.sum(axis=0),
+        stacklevel=3,
+    )
+
+
+def partition_information_from_sums(
+    parameters: tuple[str, ...],
+    table: BinTable,
+    sensitive_weight: FloatArray,
+    sensitive_dweight: FloatArray,
+    *,
+    ideal: FloatArray,
+    ideal_selected: FloatArray,
+    total_weight: float,
+    total_dweight: FloatArray,
+    stacklevel: int = 2,
+) -> PartitionInformation:
+    """Compute I(P), FIP and the diagnostics from sums over events.
+
+    Parameters
+    ----------
+    parameters : tuple of str
+    table : BinTable
+        Per-bin sums of the events in the partition.
+    sensitive_weight : ndarray of shape (K,)
+        W_k over the sensitive events alone (any d_e != 0).
+    sensitive_dweight : ndarray of shape (K, n_parameters)
+        D_k over the sensitive events alone.
+    ideal : ndarray of shape (n_parameters, n_parameters)
+        I_ideal over all events, selected or not.
+    ideal_selected : ndarray of shape (n_parameters, n_parameters)
+        I_ideal over the events in the partition.
+    total_weight : float
+        Sum of weights over all events, for the shape-only ideal information.
+    total_dweight : ndarray of shape (n_parameters,)
+        Sum of derivatives over all events.
+    stacklevel : int, default 2
+        Stack level of the `NonPositiveBinWarning`, counted from here.
+
+    Raises
+    ------
+    InvalidEventsError
+        If the ideal information of a parameter is zero (no sensitive event).
+    """
     insensitive = [
         name
-        for name, value in zip(events.parameters, np.diag(ideal), strict=True)
+        for name, value in zip(parameters, np.diag(ideal), strict=True)
         if value <= 0
     ]
     if insensitive:
@@ -343,34 +440,24 @@ def partition_information(
             f"the ideal information is zero for {insensitive}: no event has a "
             "non-zero weight derivative; check the dweight columns"
         )
-    ideal_selected = _ideal_matrix(w[inside], d[inside])
-    signal = None if events.label is None else events.label == 1
-    table = bin_table(w, d, bins, k, signal=signal)
     information, nonpositive = information_from_bins(table.weight, table.dweight)
     if nonpositive.size:
         warnings.warn(
             f"{nonpositive.size} bins have total weight <= 0 and are left out of "
             f"the information: bins {nonpositive.tolist()[:10]}",
             NonPositiveBinWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-
-    sensitive = np.any(d != 0, axis=1)
-    sensitive_bins = np.where(sensitive, bins, -1)
-    sensitive_table = bin_table(w, d, sensitive_bins, k)
     sensitive_information, _ = information_from_bins(
-        sensitive_table.weight, sensitive_table.dweight
+        sensitive_weight, sensitive_dweight
     )
-
-    total_w = float(w.sum())
-    total_d = d.sum(axis=0)
     shape_information = _shape_matrix(
         information, float(table.weight.sum()), table.dweight.sum(axis=0)
     )
-    shape_ideal = _shape_matrix(ideal, total_w, total_d)
+    shape_ideal = _shape_matrix(ideal, total_weight, total_dweight)
 
     return PartitionInformation(
-        parameters=events.parameters,
+        parameters=parameters,
         information=information,
         ideal_information=ideal,
         ideal_information_selected=ideal_selected,
@@ -384,5 +471,5 @@ def partition_information(
         purity_factor=_ratio(information, sensitive_information),
         bins=table,
         nonpositive_bins=nonpositive,
-        n_events=int(inside.sum()),
+        n_events=int(table.n_events.sum()),
     )

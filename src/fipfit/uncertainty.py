@@ -19,7 +19,12 @@ from fipfit.errors import FipfitError, InvalidEventsError
 from fipfit.events import Events
 from fipfit.information import fip_from_matrices, weighted_bincount
 
-__all__ = ["BootstrapResult", "bootstrap_information"]
+__all__ = [
+    "BootstrapResult",
+    "bootstrap_from_group_sums",
+    "bootstrap_information",
+    "group_sums",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -120,7 +125,35 @@ def bootstrap_information(
     groups = rng.permutation(n) if g == n else rng.integers(0, g, size=n)
     groups = groups.astype(np.intp)
     bin_weight, bin_dweight, ideal = group_sums(events, bins, n_bins, groups, g)
+    return bootstrap_from_group_sums(
+        bin_weight, bin_dweight, ideal, n_resamples=n_resamples, rng=rng
+    )
 
+
+def bootstrap_from_group_sums(
+    bin_weight: FloatArray,
+    bin_dweight: FloatArray,
+    ideal: FloatArray,
+    *,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> BootstrapResult:
+    """Resample groups of events from their per-(group, bin) sums.
+
+    Parameters
+    ----------
+    bin_weight : ndarray of shape (G, K)
+    bin_dweight : ndarray of shape (G, K, n_parameters)
+    ideal : ndarray of shape (G, n_parameters, n_parameters)
+        The arrays that `group_sums` returns, or their sums over chunks of
+        events (the Dask path adds them chunk by chunk).
+    n_resamples : int
+    rng : numpy.random.Generator
+        Draws the multinomial group counts of each replica.
+    """
+    if n_resamples < 2:
+        raise FipfitError(f"n_resamples must be at least 2, got {n_resamples}")
+    g = bin_weight.shape[0]
     counts = rng.multinomial(g, np.full(g, 1.0 / g), size=n_resamples).astype(float)
     replica_w = counts @ bin_weight
     replica_d = np.einsum("bg,gkp->bkp", counts, bin_dweight)

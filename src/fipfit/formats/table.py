@@ -53,6 +53,16 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
             f"cannot read '{source}' as {suffix[1:]}: {reason}; "
             "the file is empty, truncated or not in that format"
         ) from None
+    try:
+        # Arrow decodes column names lazily, so a header with bytes that are
+        # not UTF-8 only fails here.
+        table.schema.names  # noqa: B018
+    except UnicodeDecodeError as error:
+        raise FileFormatError(
+            f"'{source}' has a column name that is not valid UTF-8 "
+            f"(byte {error.object[error.start : error.start + 1]!r}): "
+            "save the file with UTF-8 column names"
+        ) from None
     if table.num_rows == 0:
         raise FileFormatError(f"'{source}' holds no events")
     return table, metadata

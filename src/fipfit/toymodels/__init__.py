@@ -5,7 +5,9 @@ weights at any theta (`fipfit.weightmodels.WeightModel`), and computes by
 numerical integration the reference informations that fine partitions of its
 generator-level and detector-level variables approach.
 
-- ``peak``: a resonance mass measured with an eta-dependent resolution.
+- ``peak``: a resonance mass measured with an eta-dependent resolution;
+- ``xsec``: a signal strength measured with three correlated observables;
+- ``eft``: two EFT couplings with a falling energy spectrum and an angle.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pandas as pd
 
 from fipfit.errors import FipfitError
 from fipfit.events import Events
-from fipfit.toymodels import peak
+from fipfit.toymodels import eft, peak, xsec
 from fipfit.toymodels._common import RandomState, ToyModel
 
 __all__ = ["MODELS", "ToyModel", "generate", "generate_events", "get_model"]
@@ -25,6 +27,8 @@ __all__ = ["MODELS", "ToyModel", "generate", "generate_events", "get_model"]
 #: The toy models by name.
 MODELS: Mapping[str, ToyModel] = {
     "peak": peak.MODEL,
+    "xsec": xsec.MODEL,
+    "eft": eft.MODEL,
 }
 
 

@@ -142,7 +142,8 @@ class PeakModel(ToyModel):
                 "true_x": np.concatenate([true_x, background_x]),
                 "x": x,
                 "eta": np.concatenate([signal_eta, background_eta]),
-            }
+            },
+            copy=False,
         )
 
     def reference_information(self, n: float, **settings: Any) -> dict[str, FloatArray]:

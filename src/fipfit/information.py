@@ -118,11 +118,23 @@ def fip_from_matrices(information: FloatArray, ideal: FloatArray) -> FloatArray:
     """Return the per-parameter FIP_i = [I_ideal^-1]_ii / [I(P)^-1]_ii.
 
     For one parameter this is I(P) / I_ideal. A parameter that the partition
-    cannot measure (singular I(P)) gets FIP 0.
+    cannot measure (singular I(P)) gets FIP 0. A zero or singular `ideal` (a
+    diagnostic ratio over a partition without sensitive events) gives NaN.
     """
     if information.shape == (1, 1):
-        return np.array([information[0, 0] / ideal[0, 0]])
-    ideal_variance = np.diag(np.linalg.inv(ideal))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.array([information[0, 0] / ideal[0, 0]])
+    if not (np.isfinite(information).all() and np.isfinite(ideal).all()):
+        # NaN matrices come from shape-only information with total weight <= 0.
+        return np.full(information.shape[0], np.nan)
+    try:
+        ideal_variance = np.diag(np.linalg.inv(ideal))
+    except np.linalg.LinAlgError:
+        return np.full(information.shape[0], np.nan)
+    # np.linalg.inv does not always raise on a rank-deficient matrix (a single
+    # bin gives I(P) of rank 1): it can return inf or NaN, so check the rank.
+    if np.linalg.matrix_rank(information) < information.shape[0]:
+        return np.zeros(information.shape[0])
     try:
         variance = np.diag(np.linalg.inv(information))
     except np.linalg.LinAlgError:
@@ -428,7 +440,8 @@ def partition_information_from_sums(
     Raises
     ------
     InvalidEventsError
-        If the ideal information of a parameter is zero (no sensitive event).
+        If the ideal information of a parameter is zero (no sensitive event),
+        or the ideal information matrix of several parameters is singular.
     """
     insensitive = [
         name
@@ -439,6 +452,13 @@ def partition_information_from_sums(
         raise InvalidEventsError(
             f"the ideal information is zero for {insensitive}: no event has a "
             "non-zero weight derivative; check the dweight columns"
+        )
+    if len(parameters) > 1 and np.linalg.matrix_rank(ideal) < len(parameters):
+        raise InvalidEventsError(
+            f"the ideal information matrix of {list(parameters)} is singular: the "
+            "weight derivatives are linearly dependent (or fewer sensitive events "
+            "than parameters), so no fit separates the parameters; drop or "
+            "combine dweight columns"
         )
     information, nonpositive = information_from_bins(table.weight, table.dweight)
     if nonpositive.size:

@@ -1,0 +1,188 @@
+"""``fipfit run``: the main job, from a configuration to a report folder."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from fipfit.report.config import RunConfig
+
+__all__ = ["register"]
+
+logger = logging.getLogger("fipfit.run")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``run`` command."""
+    parser = subparsers.add_parser(
+        "run",
+        help="run a study and write its report (default: the 'peak' example)",
+        description=(
+            "Generate or read events, train the gamma regressor and the signal "
+            "classifier, compare the information (FIP) of the configured "
+            "partitions, validate it with fits of pseudo-experiments, and write "
+            "a report folder with index.html, summary.json and figures/. "
+            "Without a configuration, runs the built-in 'peak' example."
+        ),
+    )
+    parser.add_argument(
+        "config", nargs="?", metavar="CONFIG.toml", help="TOML configuration file"
+    )
+    parser.add_argument(
+        "--example",
+        metavar="NAME",
+        help="run a built-in example instead of a file (peak, xsec, eft, ...)",
+    )
+    parser.add_argument(
+        "--out",
+        default="report",
+        metavar="DIR",
+        help="report folder to create (default: report)",
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        metavar="N",
+        help="number of signal events to generate, overriding the configuration",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="root seed of every random step, overriding the configuration",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing report folder"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="print neither progress nor the table"
+    )
+    parser.set_defaults(handler=run)
+
+
+def _configuration(args: argparse.Namespace) -> RunConfig:
+    from fipfit.errors import FipfitError
+    from fipfit.report.config import example_config, load_config
+
+    if args.config is not None and args.example is not None:
+        raise FipfitError("give either a configuration file or --example, not both")
+    if args.config is not None:
+        config = load_config(args.config)
+    else:
+        config = example_config(args.example or "peak")
+    if args.events is not None:
+        if config.input.file is not None:
+            raise FipfitError(
+                "--events sets the size of generated inputs, but this "
+                f"configuration reads '{config.input.file}': leave --events out"
+            )
+        if args.events < 100:
+            raise FipfitError(f"--events must be at least 100, got {args.events}")
+        config = dataclasses.replace(
+            config, input=dataclasses.replace(config.input, events=args.events)
+        )
+    if args.seed is not None:
+        if args.seed < 0:
+            raise FipfitError(f"--seed must be zero or positive, got {args.seed}")
+        config = dataclasses.replace(config, seed=args.seed)
+    return config
+
+
+class _RichProgress:
+    """Shows each pipeline step as a rich progress bar on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def start(self, description: str, total: int) -> None:
+        self.task = self.progress.add_task(description, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, amount)
+
+    def finish(self) -> None:
+        if self.task is not None:
+            task = self.progress.tasks[-1]
+            self.progress.update(self.task, completed=task.total)
+            self.task = None
+
+
+def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    def number(value: Any, digits: int = 3) -> str:
+        return "–" if value is None else f"{value:.{digits}g}"
+
+    table = Table(title=summary["title"], title_justify="left")
+    for header in (
+        "partition",
+        "bins",
+        "FIP (test)",
+        "expected error",
+        "measured error",
+    ):
+        table.add_column(header, justify="left" if header == "partition" else "right")
+    for p in summary["partitions"]:
+        fip = "–" if p["fip"] is None else f"{p['fip']:.3f}"
+        if p["fip_error"] is not None:
+            fip += f" ± {p['fip_error']:.3f}"
+        table.add_row(
+            p["name"],
+            str(p["n_bins"]),
+            fip,
+            number(p["expected_error"]),
+            number(p["measured_error"]),
+        )
+    console = Console()
+    console.print(table)
+    limits = summary.get("reference_limits") or {}
+    if limits:
+        shown = ", ".join(f"{k} {v:.3f}" for k, v in limits.items())
+        console.print(f"reference limits (FIP): {shown}")
+    console.print(f"report written to {out}/index.html in {seconds:.0f} s")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the configured study and write its report."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from fipfit.report.output import check_destination, write_report
+    from fipfit.report.pipeline import run_pipeline
+
+    start = time.perf_counter()
+    config = _configuration(args)
+    check_destination(args.out, overwrite=args.force)
+    logger.info("running %s from %s", config.title, config.source)
+    if args.quiet:
+        outcome = run_pipeline(config)
+    else:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            outcome = run_pipeline(config, _RichProgress(progress))
+    elapsed = time.perf_counter() - start
+    outcome.summary["provenance"]["wall_time_seconds"] = round(elapsed, 1)
+    write_report(outcome, args.out, overwrite=args.force)
+    if not args.quiet:
+        _print_table(outcome.summary, args.out, elapsed)
+    return 0

@@ -1,0 +1,583 @@
+"""Configuration of ``fipfit run``: a TOML file, its defaults and its validation.
+
+A configuration names the input (an event file, or a toy model with its size and
+settings), the parameter and the observables, the partitions to compare, the
+luminosity and number of pseudo-experiments of the fits, and the root seed. Every
+key is checked: an unknown key or a value of the wrong type raises `FipfitError`
+naming the key, the value and the fix.
+
+The built-in examples are configurations stored in `EXAMPLES`; ``fipfit run
+--example NAME`` runs one. Add an example by adding an entry to `EXAMPLES`.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fipfit.errors import FipfitError
+
+__all__ = [
+    "EXAMPLES",
+    "FitConfig",
+    "InputConfig",
+    "PartitionConfig",
+    "RunConfig",
+    "SplitConfig",
+    "example_config",
+    "load_config",
+    "parse_config",
+]
+
+PARTITION_KINDS = ("column", "regressor", "classifier")
+BINNINGS = ("quantile", "optimal")
+NORMALISATIONS = ("fixed", "free")
+
+#: Steps that draw random numbers; each gets its own seed derived from the root.
+SEED_STEPS = ("generate", "split", "regressor", "classifier", "bootstrap", "toys")
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """Source of the events: a file, or a toy model and its settings.
+
+    Attributes
+    ----------
+    file : Path or None
+        Event file (Parquet or CSV); relative paths are taken from the config
+        file's folder.
+    model : str or None
+        Toy model of `fipfit.toymodels`, used when `file` is None.
+    events : int
+        Number of events to generate (toy models only).
+    settings : dict
+        Generator settings passed to the toy model.
+    weight, dweight, label, selected : str, tuple of str or None
+        Column names, as in `fipfit.events.EventColumns`.
+    """
+
+    file: Path | None = None
+    model: str | None = None
+    events: int = 200_000
+    settings: dict[str, Any] = field(default_factory=dict)
+    weight: str = "weight"
+    dweight: tuple[str, ...] | None = None
+    label: str | None = "label"
+    selected: str | None = "selected"
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Fractions of the events used to train, to evaluate, and as pseudo-data."""
+
+    train: float = 0.5
+    test: float = 0.3
+    pseudo_data: float = 0.2
+
+
+@dataclass(frozen=True)
+class PartitionConfig:
+    """One partition to compare.
+
+    Attributes
+    ----------
+    name : str
+        Label in the tables and figures.
+    kind : {"column", "regressor", "classifier"}
+        Bin an observable, the regressed gamma, or the classifier's output.
+    column : str or None
+        The observable binned by a ``column`` partition.
+    bins : int
+        Number of bins.
+    binning : {"quantile", "optimal"}
+        Equal-weight bins, or edges chosen to maximise the information.
+    """
+
+    name: str
+    kind: str
+    column: str | None = None
+    bins: int = 20
+    binning: str = "quantile"
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """Binned fits of pseudo-experiments.
+
+    Attributes
+    ----------
+    luminosity : float
+        Integrated luminosity, in the inverse units of the event weights; the
+        expected yield of a bin is luminosity times its weight sum.
+    toys : int
+        Pseudo-experiments fitted per partition.
+    normalisation : {"fixed", "free"}
+        Whether the fit lets the overall normalisation float.
+    """
+
+    luminosity: float = 100.0
+    toys: int = 200
+    normalisation: str = "fixed"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated configuration of ``fipfit run``."""
+
+    title: str
+    input: InputConfig
+    parameter: str | None
+    features: tuple[str, ...]
+    partitions: tuple[PartitionConfig, ...]
+    split: SplitConfig = SplitConfig()
+    fit: FitConfig = FitConfig()
+    scan_bins: tuple[int, ...] = (1, 2, 3, 5, 8, 12, 20, 30, 50)
+    regressor: dict[str, Any] = field(default_factory=dict)
+    classifier: dict[str, Any] = field(default_factory=dict)
+    bootstrap: int = 100
+    seed: int = 0
+    source: str = "built-in"
+
+    @property
+    def seeds(self) -> dict[str, int]:
+        """Seed of each random step, derived from the root `seed`."""
+        return derive_seeds(self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as TOML-like plain values (for the report)."""
+        inputs: dict[str, Any] = {
+            "weight": self.input.weight,
+            "dweight": None if self.input.dweight is None else list(self.input.dweight),
+            "label": self.input.label,
+            "selected": self.input.selected,
+        }
+        if self.input.file is not None:
+            inputs["file"] = str(self.input.file)
+        else:
+            inputs["model"] = self.input.model
+            inputs["events"] = self.input.events
+            inputs["settings"] = copy.deepcopy(self.input.settings)
+        return {
+            "title": self.title,
+            "seed": self.seed,
+            "parameter": self.parameter,
+            "features": list(self.features),
+            "input": inputs,
+            "split": {
+                "train": self.split.train,
+                "test": self.split.test,
+                "pseudo_data": self.split.pseudo_data,
+            },
+            "partitions": [
+                {
+                    "name": p.name,
+                    "kind": p.kind,
+                    "column": p.column,
+                    "bins": p.bins,
+                    "binning": p.binning,
+                }
+                for p in self.partitions
+            ],
+            "fit": {
+                "luminosity": self.fit.luminosity,
+                "toys": self.fit.toys,
+                "normalisation": self.fit.normalisation,
+            },
+            "scan": {"bins": list(self.scan_bins)},
+            "regressor": copy.deepcopy(self.regressor),
+            "classifier": copy.deepcopy(self.classifier),
+            "bootstrap": {"resamples": self.bootstrap},
+            "source": self.source,
+        }
+
+
+def derive_seeds(root: int) -> dict[str, int]:
+    """Derive one independent 32-bit seed per random step from `root`.
+
+    Each seed is the first word of numpy's SeedSequence entropy([root, index]),
+    so changing the root changes every step, and steps never share a stream.
+    """
+    return {
+        step: int(np.random.SeedSequence([root, index]).generate_state(1)[0])
+        for index, step in enumerate(SEED_STEPS)
+    }
+
+
+# --- validation ---------------------------------------------------------------
+
+_TOP_KEYS = (
+    "title",
+    "seed",
+    "parameter",
+    "features",
+    "input",
+    "split",
+    "partitions",
+    "fit",
+    "scan",
+    "regressor",
+    "classifier",
+    "bootstrap",
+)
+_INPUT_KEYS = (
+    "file",
+    "model",
+    "events",
+    "settings",
+    "weight",
+    "dweight",
+    "label",
+    "selected",
+)
+_SPLIT_KEYS = ("train", "test", "pseudo_data")
+_PARTITION_KEYS = ("name", "kind", "column", "bins", "binning")
+_FIT_KEYS = ("luminosity", "toys", "normalisation")
+_SCAN_KEYS = ("bins",)
+_BOOTSTRAP_KEYS = ("resamples",)
+
+
+class _Reader:
+    """Typed access to one table of the configuration, naming keys in errors."""
+
+    def __init__(self, table: Mapping[str, Any], where: str, origin: str) -> None:
+        self.table = table
+        self.where = where
+        self.origin = origin
+
+    def key(self, name: str) -> str:
+        return f"{self.where}.{name}" if self.where else name
+
+    def fail(self, name: str, message: str) -> FipfitError:
+        return FipfitError(f"{self.origin}: key '{self.key(name)}' {message}")
+
+    def check_keys(self, allowed: Sequence[str]) -> None:
+        for name in self.table:
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"allowed keys are {', '.join(allowed)}"
+                )
+                raise FipfitError(
+                    f"{self.origin}: unknown key '{self.key(name)}': {hint}"
+                )
+
+    def string(self, name: str, default: str | None) -> str | None:
+        value = self.table.get(name, default)
+        if value is not None and not isinstance(value, str):
+            raise self.fail(
+                name,
+                f"must be a string, got {value!r} ({type(value).__name__}): "
+                f'write {name} = "..."',
+            )
+        return value
+
+    def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
+        value = self.string(name, default)
+        if value not in choices:
+            raise self.fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
+        return str(value)
+
+    def integer(self, name: str, default: int, minimum: int) -> int:
+        value = self.table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(
+                name,
+                f"must be an integer, got {value!r} ({type(value).__name__}): "
+                f"write {name} = {default}",
+            )
+        if value < minimum:
+            raise self.fail(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, *, positive: bool) -> float:
+        value = self.table.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(
+                name,
+                f"must be a number, got {value!r} ({type(value).__name__}): "
+                f"write {name} = {default}",
+            )
+        number = float(value)
+        if not math.isfinite(number) or (positive and number <= 0):
+            raise self.fail(name, f"must be a positive finite number, got {value}")
+        return number
+
+    def strings(self, name: str, default: Sequence[str] | None) -> tuple[str, ...]:
+        value = self.table.get(name, default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str) for item in value
+        ):
+            raise self.fail(
+                name,
+                f'must be a list of strings, got {value!r}: write {name} = ["a", "b"]',
+            )
+        return tuple(value)
+
+    def table_of(self, name: str) -> dict[str, Any]:
+        value = self.table.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(
+                name,
+                f"must be a table, got {value!r} ({type(value).__name__}): "
+                f"write it as [{self.key(name)}] with keys below it",
+            )
+        return value
+
+    def sub(self, name: str) -> _Reader:
+        return _Reader(self.table_of(name), self.key(name), self.origin)
+
+
+def _parse_input(reader: _Reader, base: Path | None) -> InputConfig:
+    reader.check_keys(_INPUT_KEYS)
+    file = reader.string("file", None)
+    model = reader.string("model", None)
+    if (file is None) == (model is None):
+        raise FipfitError(
+            f"{reader.origin}: table [input] needs exactly one of 'file' (an event "
+            "file) or 'model' (a toy model to generate from)"
+        )
+    path = None
+    if file is not None:
+        path = Path(file).expanduser()
+        if not path.is_absolute() and base is not None:
+            path = base / path
+        for name in ("events", "settings"):
+            if name in reader.table:
+                raise reader.fail(
+                    name, "applies to generated inputs only: remove it or use 'model'"
+                )
+    dweight = reader.table.get("dweight")
+    return InputConfig(
+        file=path,
+        model=model,
+        events=reader.integer("events", InputConfig.events, minimum=100),
+        settings=copy.deepcopy(reader.table_of("settings")),
+        weight=reader.string("weight", "weight") or "weight",
+        dweight=None if dweight is None else reader.strings("dweight", None),
+        label=reader.string("label", "label"),
+        selected=reader.string("selected", "selected"),
+    )
+
+
+def _parse_split(reader: _Reader) -> SplitConfig:
+    reader.check_keys(_SPLIT_KEYS)
+    default = SplitConfig()
+    split = SplitConfig(
+        train=reader.number("train", default.train, positive=True),
+        test=reader.number("test", default.test, positive=True),
+        pseudo_data=reader.number("pseudo_data", default.pseudo_data, positive=True),
+    )
+    total = split.train + split.test + split.pseudo_data
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        raise FipfitError(
+            f"{reader.origin}: split fractions train + test + pseudo_data must sum "
+            f"to 1, got {split.train} + {split.test} + {split.pseudo_data} = {total:g}"
+        )
+    return split
+
+
+def _parse_partitions(
+    value: Any, origin: str, features: Sequence[str]
+) -> tuple[PartitionConfig, ...]:
+    if not isinstance(value, list) or not value:
+        raise FipfitError(
+            f"{origin}: key 'partitions' must be a non-empty list of tables: write "
+            '[[partitions]] with name = "...", kind = "regressor", bins = 20'
+        )
+    partitions = []
+    for index, table in enumerate(value):
+        where = f"partitions[{index}]"
+        if not isinstance(table, dict):
+            raise FipfitError(f"{origin}: key '{where}' must be a table, got {table!r}")
+        reader = _Reader(table, where, origin)
+        reader.check_keys(_PARTITION_KEYS)
+        kind = reader.choice("kind", "regressor", PARTITION_KINDS)
+        column = reader.string("column", None)
+        if kind == "column" and column is None:
+            raise reader.fail(
+                "column", 'is missing: a "column" partition names the observable'
+            )
+        if kind != "column" and column is not None:
+            raise reader.fail(
+                "column", f'applies to kind = "column" only, not "{kind}": remove it'
+            )
+        default_name = column if kind == "column" else kind
+        name = reader.string("name", default_name) or str(default_name)
+        partitions.append(
+            PartitionConfig(
+                name=name,
+                kind=kind,
+                column=column,
+                bins=reader.integer("bins", PartitionConfig.bins, minimum=1),
+                binning=reader.choice("binning", "quantile", BINNINGS),
+            )
+        )
+    names = [p.name for p in partitions]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise FipfitError(
+            f"{origin}: partition names {repeated} are used more than once: "
+            "give each partition its own name"
+        )
+    return tuple(partitions)
+
+
+def parse_config(
+    raw: Mapping[str, Any], *, origin: str = "config", base: Path | None = None
+) -> RunConfig:
+    """Validate a configuration given as nested dictionaries (parsed TOML).
+
+    Parameters
+    ----------
+    raw : mapping
+        The parsed TOML document.
+    origin : str
+        Name of the source, used in error messages.
+    base : Path, optional
+        Folder that relative input paths start from.
+
+    Raises
+    ------
+    FipfitError
+        On an unknown key, a value of the wrong type or out of range, or
+        inconsistent settings; the message names the key and the fix.
+    """
+    top = _Reader(raw, "", origin)
+    top.check_keys(_TOP_KEYS)
+    features = top.strings("features", None) if "features" in raw else ()
+    if not features:
+        raise FipfitError(
+            f"{origin}: key 'features' is missing or empty: list the observables "
+            'the regressor and classifier use, such as features = ["x"]'
+        )
+    fit_reader = top.sub("fit")
+    fit_reader.check_keys(_FIT_KEYS)
+    scan_reader = top.sub("scan")
+    scan_reader.check_keys(_SCAN_KEYS)
+    bootstrap_reader = top.sub("bootstrap")
+    bootstrap_reader.check_keys(_BOOTSTRAP_KEYS)
+
+    scan_bins = RunConfig.scan_bins
+    if "bins" in scan_reader.table:
+        values = scan_reader.table["bins"]
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                for v in values
+            )
+        ):
+            raise scan_reader.fail(
+                "bins",
+                f"must be a list of positive integers, got {values!r}: "
+                "write bins = [1, 2, 5, 10, 20]",
+            )
+        scan_bins = tuple(sorted(set(values)))
+
+    return RunConfig(
+        title=top.string("title", "fipfit report") or "fipfit report",
+        input=_parse_input(top.sub("input"), base),
+        parameter=top.string("parameter", None),
+        features=features,
+        partitions=_parse_partitions(raw.get("partitions"), origin, features),
+        split=_parse_split(top.sub("split")),
+        fit=FitConfig(
+            luminosity=fit_reader.number(
+                "luminosity", FitConfig.luminosity, positive=True
+            ),
+            toys=fit_reader.integer("toys", FitConfig.toys, minimum=2),
+            normalisation=fit_reader.choice("normalisation", "fixed", NORMALISATIONS),
+        ),
+        scan_bins=scan_bins,
+        regressor=copy.deepcopy(top.table_of("regressor")),
+        classifier=copy.deepcopy(top.table_of("classifier")),
+        bootstrap=bootstrap_reader.integer("resamples", RunConfig.bootstrap, minimum=2),
+        seed=top.integer("seed", 0, minimum=0),
+        source=origin,
+    )
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a TOML configuration file."""
+    source = Path(path)
+    if not source.is_file():
+        raise FipfitError(f"configuration file '{source}' not found: check the path")
+    try:
+        raw = tomllib.loads(source.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise FipfitError(
+            f"{source}: invalid TOML: {error}; fix the syntax at that line"
+        ) from None
+    except UnicodeDecodeError:
+        raise FipfitError(f"{source}: not a UTF-8 text file") from None
+    return parse_config(raw, origin=str(source), base=source.parent)
+
+
+# --- built-in examples --------------------------------------------------------
+
+_COMMON_PARTITIONS: list[dict[str, Any]] = [
+    {"name": "regressor (quantile)", "kind": "regressor", "binning": "quantile"},
+    {"name": "regressor (optimal)", "kind": "regressor", "binning": "optimal"},
+    {"name": "classifier", "kind": "classifier", "binning": "quantile"},
+]
+
+#: Built-in configurations, by name; ``examples/<name>.toml`` holds the same.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "peak": {
+        "title": "Mass of a peak over a falling background",
+        "seed": 1,
+        "input": {"model": "peak", "events": 200_000},
+        "features": ["x", "eta"],
+        "partitions": [
+            {"name": "x", "kind": "column", "column": "x", "binning": "quantile"},
+            *_COMMON_PARTITIONS,
+        ],
+        "fit": {"luminosity": 100.0, "toys": 200},
+    },
+    "xsec": {
+        "title": "Signal cross section with a classifier",
+        "seed": 2,
+        "input": {"model": "xsec", "events": 200_000},
+        "features": ["x1", "x2"],
+        "partitions": [
+            {"name": "x1", "kind": "column", "column": "x1", "binning": "quantile"},
+            *_COMMON_PARTITIONS,
+        ],
+        "fit": {"luminosity": 100.0, "toys": 200},
+    },
+    "eft": {
+        "title": "Effective-field-theory coupling",
+        "seed": 3,
+        "input": {"model": "eft", "events": 200_000},
+        "features": ["pt", "phi"],
+        "partitions": [
+            {"name": "pt", "kind": "column", "column": "pt", "binning": "quantile"},
+            *_COMMON_PARTITIONS,
+        ],
+        "fit": {"luminosity": 100.0, "toys": 200},
+    },
+}
+
+
+def example_config(name: str) -> RunConfig:
+    """Return the built-in example configuration `name`."""
+    if name not in EXAMPLES:
+        raise FipfitError(
+            f"unknown example '{name}': choose one of {', '.join(sorted(EXAMPLES))}"
+        )
+    return parse_config(
+        copy.deepcopy(EXAMPLES[name]), origin=f"built-in example '{name}'"
+    )

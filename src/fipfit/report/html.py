@@ -1,0 +1,352 @@
+"""The report page: one self-contained HTML file, readable offline.
+
+Figures are embedded as base64 PNG data URIs and the style sheet is inline, so
+the page loads nothing from the network and can be mailed or archived alone.
+Every number on the page comes from the summary dictionary that is also
+written as ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+__all__ = ["FigureRecord", "render_page"]
+
+
+@dataclass(frozen=True)
+class FigureRecord:
+    """A figure of the report: its file, title, caption and PNG bytes."""
+
+    name: str
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def file(self) -> str:
+        """Path of the PNG file inside the report folder."""
+        return f"figures/{self.name}.png"
+
+    def data_uri(self) -> str:
+        """Return the PNG as a base64 data URI."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+_CSS = """
+:root { --ink:#1d2330; --muted:#5b6474; --line:#dde2ea; --accent:#2f6fde;
+        --card:#f5f7fb; --good:#1f8a4c; --warn:#b86e00; }
+* { box-sizing: border-box; }
+body { margin:0; font-family: system-ui, -apple-system, "Segoe UI", Roboto,
+       "Helvetica Neue", Arial, sans-serif; color:var(--ink); background:#fff;
+       line-height:1.45; }
+header { background:linear-gradient(120deg,#17325f,#2f6fde); color:#fff;
+         padding:28px 40px 22px; }
+header h1 { margin:0 0 4px; font-size:28px; font-weight:650; }
+header p { margin:0; opacity:.85; font-size:14px; }
+main { max-width:1180px; margin:0 auto; padding:24px 40px 60px; }
+h2 { font-size:21px; margin:38px 0 10px; padding-bottom:6px;
+     border-bottom:2px solid var(--line); }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(200px,1fr));
+         gap:14px; margin-top:4px; }
+.card { background:var(--card); border-radius:10px; padding:14px 16px;
+        border:1px solid var(--line); }
+.card .label { font-size:12px; text-transform:uppercase; letter-spacing:.05em;
+               color:var(--muted); }
+.card .value { font-size:26px; font-weight:650; margin:2px 0; }
+.card .note { font-size:13px; color:var(--muted); }
+table { border-collapse:collapse; width:100%; font-size:14px; margin:8px 0; }
+th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:right; }
+th { background:var(--card); font-weight:600; }
+td:first-child, th:first-child { text-align:left; }
+tr.best td { background:#eaf6ee; font-weight:600; }
+.figures { display:grid; grid-template-columns:repeat(auto-fit,minmax(500px,1fr));
+           gap:22px; }
+figure { margin:0; border:1px solid var(--line); border-radius:10px;
+         padding:12px; background:#fff; }
+figure img { width:100%; height:auto; display:block; }
+figcaption { font-size:14px; color:var(--ink); margin-top:8px; }
+figcaption b { display:block; margin-bottom:2px; }
+.explain { color:var(--muted); font-size:14px; max-width:900px; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas,
+            monospace; font-size:13px; }
+pre { background:var(--card); border:1px solid var(--line); border-radius:8px;
+      padding:12px; overflow-x:auto; }
+details { margin:8px 0; }
+summary { cursor:pointer; font-weight:600; }
+.provenance td:last-child { word-break:break-all; font-family:ui-monospace,
+  Menlo, Consolas, monospace; font-size:12px; }
+footer { color:var(--muted); font-size:12px; margin-top:40px; }
+"""
+
+
+def _format(value: Any, digits: int = 4) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "–"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def _plus_minus(value: Any, error: Any, digits: int = 3) -> str:
+    if not isinstance(value, float):
+        return _format(value)
+    if not isinstance(error, float) or not math.isfinite(error):
+        return f"{value:.{digits}f}"
+    return f"{value:.{digits}f} ± {error:.{digits}f}"
+
+
+def _card(label: str, value: str, note: str) -> str:
+    return (
+        '<div class="card">'
+        f'<div class="label">{escape(label)}</div>'
+        f'<div class="value">{escape(value)}</div>'
+        f'<div class="note">{escape(note)}</div>'
+        "</div>"
+    )
+
+
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], best: int = -1
+) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = []
+    for index, row in enumerate(rows):
+        cells = "".join(f"<td>{escape(cell)}</td>" for cell in row)
+        marker = ' class="best"' if index == best else ""
+        body.append(f"<tr{marker}>{cells}</tr>")
+    return (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _headline(summary: Mapping[str, Any]) -> str:
+    partitions = summary["partitions"]
+    cards = []
+    best = summary.get("best_partition")
+    chosen = next((p for p in partitions if p["name"] == best), None)
+    if chosen is not None:
+        cards.append(
+            _card(
+                "best FIP",
+                _plus_minus(chosen["fip"], chosen["fip_error"]),
+                f"{chosen['name']}, {chosen['n_bins']} bins, on test events",
+            )
+        )
+    limits = summary.get("reference_limits") or {}
+    if limits:
+        name, value = max(limits.items(), key=lambda item: item[1])
+        cards.append(
+            _card(
+                "detector limit",
+                f"{value:.3f}",
+                f"FIP of the finest partition of ({name}), from the model",
+            )
+        )
+    if chosen is not None and isinstance(chosen.get("expected_error"), float):
+        cards.append(
+            _card(
+                f"error on {summary['parameter']}",
+                f"{_format(chosen['expected_error'], 3)}",
+                f"expected; pseudo-experiments: "
+                f"{_format(chosen.get('measured_error'), 3)}",
+            )
+        )
+    ideal = summary.get("ideal_information")
+    if isinstance(ideal, float):
+        cards.append(
+            _card(
+                "ideal information",
+                f"{ideal:.4g}",
+                "per unit luminosity: every event resolved, no background",
+            )
+        )
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _partition_table(summary: Mapping[str, Any]) -> str:
+    headers = [
+        "partition",
+        "binning",
+        "bins",
+        "FIP (test)",
+        "FIP (train)",
+        "shape-only FIP",
+        "expected error",
+        "measured error",
+        "mean pull",
+        "pull std",
+        "failed fits",
+    ]
+    rows = []
+    best_index = -1
+    for index, p in enumerate(summary["partitions"]):
+        if p["name"] == summary.get("best_partition"):
+            best_index = index
+        fit = p.get("fit") or {}
+        rows.append(
+            [
+                p["name"],
+                p["binning"],
+                str(p["n_bins"]),
+                _plus_minus(p["fip"], p["fip_error"]),
+                _format(p["train_fip"], 3),
+                _format(p.get("shape_fip"), 3),
+                _format(p["expected_error"], 3),
+                _plus_minus(p["measured_error"], p.get("measured_error_uncertainty"), 4)
+                if isinstance(p["measured_error"], float)
+                else "–",
+                _format(fit.get("pull_mean"), 2),
+                _format(fit.get("pull_std"), 2),
+                _format(fit.get("failed"), 3),
+            ]
+        )
+    return _table(headers, rows, best=best_index)
+
+
+def _study_table(study: Mapping[str, Any]) -> str:
+    rows_in = study.get("rows") or []
+    if not rows_in:
+        return ""
+    columns = list(study.get("columns") or rows_in[0].keys())
+    rows = [[_format(row.get(column), 4) for column in columns] for row in rows_in]
+    table = _table(columns, rows)
+    correlations = study.get("correlations") or {}
+    if correlations:
+        table += _table(
+            ["metric", "Spearman correlation with the fit error"],
+            [[name, _format(value, 3)] for name, value in correlations.items()],
+        )
+    return table
+
+
+def _figure(record: FigureRecord) -> str:
+    return (
+        "<figure>"
+        f'<img src="{record.data_uri()}" alt="{escape(record.title)}">'
+        f"<figcaption><b>{escape(record.title)}</b>{escape(record.caption)}"
+        "</figcaption></figure>"
+    )
+
+
+def _provenance(summary: Mapping[str, Any]) -> str:
+    provenance = summary["provenance"]
+    parts = []
+    versions = provenance["versions"]
+    parts.append(
+        _table(["software", "version"], [[k, str(v)] for k, v in versions.items()])
+    )
+    seeds = provenance["seeds"]
+    parts.append(
+        _table(
+            ["random step", "seed"],
+            [["root (config 'seed')", str(provenance["root_seed"])]]
+            + [[k, str(v)] for k, v in seeds.items()],
+        )
+    )
+    rows = []
+    for item in provenance["inputs"]:
+        if item["kind"] == "generated":
+            origin = (
+                f"toy model '{item['model']}', {item['n_signal']} signal events, "
+                f"seed {item['seed']}"
+            )
+        else:
+            origin = str(item["path"])
+        rows.append([item["role"], origin, str(item["rows"]), item["sha256"]])
+    parts.append(_table(["input", "origin", "rows", "sha256"], rows))
+    generated = [i for i in provenance["inputs"] if i["kind"] == "generated"]
+    for item in generated:
+        parts.append(
+            "<details><summary>generator settings</summary>"
+            f"<pre>{escape(json.dumps(item['settings'], indent=2))}</pre></details>"
+        )
+    parts.append(
+        "<details><summary>run settings (the validated configuration)</summary>"
+        f"<pre>{escape(json.dumps(summary['config'], indent=2))}</pre></details>"
+    )
+    return f'<div class="provenance">{"".join(parts)}</div>'
+
+
+def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> str:
+    """Render the report page from the summary and the figures.
+
+    Parameters
+    ----------
+    summary : mapping
+        The content of ``summary.json``.
+    figures : sequence of FigureRecord
+        Figures in display order; each is embedded as a data URI.
+    """
+    events = summary["events"]
+    title = escape(summary["title"])
+    split_note = (
+        f"{events['total']} events: {events['train']} train the regressor and the "
+        f"classifier and place the optimal bin edges; {events['test']} (test) "
+        "give every FIP, information and expected error unless marked train; "
+        f"{events['pseudo_data']} (pseudo-data) are the source of the "
+        "pseudo-experiments that the fits measure the error on."
+    )
+    figure_html = "".join(_figure(record) for record in figures)
+    study_html = _study_table(summary.get("metrics_study") or {})
+    data_fit = summary.get("data_fit") or []
+    data_html = ""
+    if data_fit:
+        rows = [
+            [
+                item["name"],
+                _plus_minus(item["value"], item["error"], 4),
+                _format(item.get("expected_error"), 3),
+                _format(item.get("n_data"), 6),
+            ]
+            for item in data_fit
+        ]
+        data_html = "<h2>Fit to data</h2>" + _table(
+            ["partition", "fitted value", "expected error", "events"], rows
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p>fipfit {escape(summary["fipfit_version"])} · parameter
+<b>{escape(str(summary["parameter"]))}</b> · observables
+{escape(", ".join(summary["features"]))} · created {escape(summary["created"])}</p>
+</header>
+<main>
+{_headline(summary)}
+<h2>Partitions</h2>
+<p class="explain">FIP = I(P) / I<sub>ideal</sub> is the fraction of the
+information on {escape(str(summary["parameter"]))} that a binned fit in the
+partition keeps. The expected error is 1/√(I(P)·L) at luminosity
+L = {_format(summary["config"]["fit"]["luminosity"])}; the measured error is the
+spread of the values fitted to pseudo-experiments. {escape(split_note)}</p>
+{_partition_table(summary)}
+{data_html}
+<h2>Figures</h2>
+<div class="figures">{figure_html}</div>
+{"<h2>Metrics study</h2>" + study_html if study_html else ""}
+<h2>Provenance</h2>
+{_provenance(summary)}
+<footer>Every number on this page is in summary.json beside it.</footer>
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,67 @@
+"""Writing the report folder: index.html, summary.json and figures/*.png.
+
+The folder is assembled in a temporary folder beside the destination and
+moved into place only when every file is written (`fipfit.atomic`), so an
+interrupted or failed run leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fipfit.atomic import atomic_directory
+from fipfit.errors import FipfitError
+from fipfit.report.html import render_page
+from fipfit.report.pipeline import RunOutcome
+
+__all__ = ["check_destination", "write_report"]
+
+
+def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
+    """Raise `FipfitError` early if the report cannot be written at `path`.
+
+    The same checks run again when the report is written; this call lets a
+    long run fail before it starts.
+    """
+    target = Path(path)
+    if target.exists() and not overwrite:
+        raise FipfitError(
+            f"output folder '{target}' exists: pass --force to replace it "
+            "or choose another folder with --out"
+        )
+    if target.exists() and not target.is_dir():
+        raise FipfitError(f"'{target}' is a file, not a folder: choose another --out")
+    if not target.parent.is_dir():
+        raise FipfitError(
+            f"parent folder '{target.parent}' of the report does not exist: "
+            "create it or choose another --out"
+        )
+    return target
+
+
+def write_report(
+    outcome: RunOutcome, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write the report folder atomically and return its path.
+
+    Parameters
+    ----------
+    outcome : RunOutcome
+        The summary and figures of a run.
+    path : path-like
+        Destination folder; it must not exist unless `overwrite` is true.
+    overwrite : bool, default False
+        Replace an existing folder, after the new one is complete.
+    """
+    target = check_destination(path, overwrite=overwrite)
+    text = json.dumps(outcome.summary, indent=2, allow_nan=False) + "\n"
+    page = render_page(outcome.summary, outcome.figures)
+    with atomic_directory(target, overwrite=overwrite) as temporary:
+        (temporary / "figures").mkdir()
+        for record in outcome.figures:
+            (temporary / record.file).write_bytes(record.png)
+        (temporary / "summary.json").write_text(text, encoding="utf-8")
+        (temporary / "index.html").write_text(page, encoding="utf-8")
+    return target

@@ -1,0 +1,718 @@
+"""The steps of ``fipfit run``: from a configuration to the report's content.
+
+1. Read the event file, or generate the toy model's events.
+2. Split the events at random into train, test and pseudo-data samples.
+3. Compute the ideal information and, for a toy model, the reference limits.
+4. Train the gamma regressor and the signal classifier on the train sample.
+5. Build each partition: bin edges from the train sample (quantile or optimal),
+   information and FIP on the test sample, with a bootstrap error.
+6. Scan FIP against the number of bins.
+7. Fit pseudo-experiments drawn from the pseudo-data sample with templates
+   from the test sample, and compare the spread of the fitted values with the
+   expected error 1 / sqrt(I(P) L).
+8. Compute the metrics study: which metric of the partitions tracks the error.
+
+`run_pipeline` returns a `RunOutcome` (the summary and the figures);
+`fipfit.report.output.write_report` writes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fipfit import __version__
+from fipfit.binning import labels_from_edges, quantile_edges
+from fipfit.errors import FipfitError, InvalidEventsError
+from fipfit.events import EventColumns, Events
+from fipfit.information import PartitionInformation, partition_information
+from fipfit.report import figures as fig
+from fipfit.report.config import PartitionConfig, RunConfig
+from fipfit.report.html import FigureRecord
+from fipfit.report.provenance import (
+    file_sha256,
+    frame_sha256,
+    library_versions,
+    platform_description,
+)
+from fipfit.uncertainty import bootstrap_information
+
+__all__ = ["ProgressReporter", "RunOutcome", "run_pipeline"]
+
+FloatArray = NDArray[np.float64]
+
+#: Bootstrap replicas per point of the FIP scan (fewer than for the main
+#: numbers: the scan shows the trend, the table gives the precise values).
+SCAN_RESAMPLES = 50
+
+
+class ProgressReporter(Protocol):
+    """Receives the progress of the steps (the command line shows it)."""
+
+    def start(self, description: str, total: int) -> None:
+        """Begin a step of `total` units of work."""
+
+    def advance(self, amount: int = 1) -> None:
+        """Record `amount` units of the current step as done."""
+
+    def finish(self) -> None:
+        """End the current step."""
+
+
+class _Silent:
+    def start(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@contextmanager
+def _step(
+    progress: ProgressReporter, description: str, total: int = 1
+) -> Iterator[None]:
+    progress.start(description, total)
+    try:
+        yield
+    finally:
+        progress.finish()
+
+
+@dataclass
+class RunOutcome:
+    """What a run produced: the summary (``summary.json``) and the figures."""
+
+    summary: dict[str, Any]
+    figures: list[FigureRecord] = field(default_factory=list)
+
+
+@dataclass
+class _Samples:
+    all: Events
+    train: Events
+    test: Events
+    pseudo_data: Events
+
+    def scale(self, sample: Events) -> float:
+        """Factor that makes `sample`'s weights describe the full sample's yield."""
+        return len(self.all) / len(sample)
+
+
+@dataclass
+class _Partition:
+    config: PartitionConfig
+    edges: FloatArray
+    train_values: FloatArray
+    test_values: FloatArray
+    pseudo_values: FloatArray
+    test: PartitionInformation
+    fip_error: float
+    information_error: float
+    train_fip: float
+    scan: dict[str, list[float]] = field(default_factory=dict)
+    fit: dict[str, Any] | None = None
+    pulls: FloatArray | None = None
+
+
+# --- 1. input -------------------------------------------------------------------
+
+
+def _load_input(config: RunConfig) -> tuple[Events, dict[str, Any]]:
+    """Read or generate the events; return them with their provenance record."""
+    source = config.input
+    columns = EventColumns(
+        weight=source.weight,
+        dweight=source.dweight,
+        label=source.label,
+        selected=source.selected,
+    )
+    if source.file is not None:
+        from fipfit.formats.table import read_events
+
+        events = read_events(source.file, columns)
+        record: dict[str, Any] = {
+            "role": "events",
+            "kind": "file",
+            "path": str(source.file),
+            "rows": len(events),
+            "sha256": file_sha256(source.file),
+        }
+        return events, record
+
+    from fipfit.toymodels import get_model
+
+    model = get_model(str(source.model))
+    seed = config.seeds["generate"]
+    frame = model.generate(source.events, random_state=seed, **source.settings)
+    metadata = model.metadata(source.events, seed, source.settings)
+    events = Events.from_frame(frame, columns, metadata)
+    record = {
+        "role": "events",
+        "kind": "generated",
+        "model": model.name,
+        "n_signal": source.events,
+        "settings": dict(metadata["settings"]),
+        "seed": seed,
+        "rows": len(events),
+        "sha256": frame_sha256(frame),
+    }
+    return events, record
+
+
+# --- 2. split -------------------------------------------------------------------
+
+
+def _split(events: Events, config: RunConfig) -> _Samples:
+    order = np.random.default_rng(config.seeds["split"]).permutation(len(events))
+    n_train = round(config.split.train * len(events))
+    n_test = round(config.split.test * len(events))
+    parts = np.split(order, [n_train, n_train + n_test])
+    samples = [events.take(np.sort(part)) for part in parts]
+    for name, sample in zip(("train", "test", "pseudo-data"), samples, strict=True):
+        if not sample.selected.any():
+            raise InvalidEventsError(
+                f"the {name} sample has no selected event: use more events or a "
+                "larger split fraction"
+            )
+    return _Samples(events, *samples)
+
+
+# --- 3. references ----------------------------------------------------------------
+
+
+def _reference_limits(
+    config: RunConfig, record: dict[str, Any], index: int
+) -> tuple[dict[str, float], float | None]:
+    """Return the model's limits as FIPs and its expected ideal information."""
+    if record["kind"] != "generated":
+        return {}, None
+    from fipfit.toymodels import get_model
+
+    model = get_model(record["model"])
+    settings = record["settings"]
+    limits: dict[str, float] = {}
+    for name, value in model.reference_fip(**settings).items():
+        if name == "ideal":
+            continue
+        limits[name] = float(value if isinstance(value, float) else value[index])
+    matrices = model.reference_information(float(record["n_signal"]), **settings)
+    return limits, float(matrices["ideal"][index, index])
+
+
+# --- 4. models --------------------------------------------------------------------
+
+
+@dataclass
+class _Models:
+    regressor: Any = None
+    classifier: Any = None
+    regressor_info: dict[str, Any] = field(default_factory=dict)
+    classifier_info: dict[str, Any] = field(default_factory=dict)
+
+
+def _train_models(
+    config: RunConfig, samples: _Samples, progress: ProgressReporter
+) -> _Models:
+    from fipfit.regression import fit_gamma_regressor, fit_signal_classifier
+
+    kinds = {p.kind for p in config.partitions}
+    models = _Models()
+    if "regressor" in kinds:
+        settings = dict(config.regressor)
+        backend = str(settings.pop("model", "hgb"))
+        with _step(progress, f"training the gamma regressor ({backend})"):
+            models.regressor = fit_gamma_regressor(
+                samples.train,
+                config.features,
+                model=backend,
+                random_state=config.seeds["regressor"],
+                **settings,
+            )
+        models.regressor_info = {"model": backend, "settings": settings}
+    if "classifier" in kinds:
+        if samples.train.label is None:
+            raise FipfitError(
+                "a classifier partition needs signal labels, but the events have "
+                f"no label column '{config.input.label}': name it with "
+                "input.label or remove the classifier partition"
+            )
+        settings = dict(config.classifier)
+        backend = str(settings.pop("model", "hgb"))
+        with _step(progress, f"training the signal classifier ({backend})"):
+            models.classifier = fit_signal_classifier(
+                samples.train,
+                config.features,
+                model=backend,
+                random_state=config.seeds["classifier"],
+                **settings,
+            )
+        models.classifier_info = {"model": backend, "settings": settings}
+    return models
+
+
+def _partition_values(
+    partition: PartitionConfig,
+    events: Events,
+    models: _Models,
+    features: Sequence[str],
+    index: int,
+) -> FloatArray:
+    """Return the variable that `partition` bins, one value per event."""
+    from fipfit.regression import model_output
+
+    if partition.kind == "column":
+        return events.column(str(partition.column))
+    estimator = models.regressor if partition.kind == "regressor" else models.classifier
+    component = index if partition.kind == "regressor" else None
+    return model_output(estimator, events.features(features), component=component)
+
+
+# --- 5. partitions ------------------------------------------------------------------
+
+
+def _edges(
+    binning: str, values: FloatArray, events: Events, n_bins: int, index: int
+) -> FloatArray:
+    """Place `n_bins` edges on the train sample's selected events."""
+    chosen = events.selected
+    if binning == "quantile":
+        return quantile_edges(values[chosen], events.weight[chosen], n_bins)
+    from fipfit.binning import optimal_edges
+
+    return np.asarray(
+        optimal_edges(
+            values[chosen],
+            events.weight[chosen],
+            events.dweight[chosen, index],
+            n_bins,
+        ),
+        dtype=np.float64,
+    )
+
+
+def _labels(values: FloatArray, edges: FloatArray) -> NDArray[np.intp]:
+    """Bin labels with the outer edges opened: test events beyond the train range
+    fall into the first or last bin instead of leaving the partition."""
+    clipped = np.clip(values, edges[0], edges[-1])
+    return labels_from_edges(clipped, edges)
+
+
+def _fip_on(
+    events: Events, values: FloatArray, edges: FloatArray, index: int
+) -> PartitionInformation:
+    return partition_information(events, _labels(values, edges), edges.size - 1)
+
+
+def _build_partition(
+    partition: PartitionConfig,
+    samples: _Samples,
+    models: _Models,
+    config: RunConfig,
+    index: int,
+) -> _Partition:
+    values = {
+        name: _partition_values(partition, sample, models, config.features, index)
+        for name, sample in (
+            ("train", samples.train),
+            ("test", samples.test),
+            ("pseudo_data", samples.pseudo_data),
+        )
+    }
+    edges = _edges(
+        partition.binning, values["train"], samples.train, partition.bins, index
+    )
+    test = _fip_on(samples.test, values["test"], edges, index)
+    bootstrap = bootstrap_information(
+        samples.test,
+        _labels(values["test"], edges),
+        edges.size - 1,
+        n_resamples=config.bootstrap,
+        random_state=config.seeds["bootstrap"],
+    )
+    train = _fip_on(samples.train, values["train"], edges, index)
+    return _Partition(
+        config=partition,
+        edges=edges,
+        train_values=values["train"],
+        test_values=values["test"],
+        pseudo_values=values["pseudo_data"],
+        test=test,
+        fip_error=float(bootstrap.fip_error[index]),
+        information_error=float(bootstrap.information_error[index, index]),
+        train_fip=float(train.fip[index]),
+    )
+
+
+# --- 6. scan ----------------------------------------------------------------------
+
+
+def _scan(
+    result: _Partition,
+    samples: _Samples,
+    config: RunConfig,
+    index: int,
+    progress: ProgressReporter,
+) -> None:
+    bins: list[float] = []
+    fips: list[float] = []
+    errors: list[float] = []
+    for n_bins in config.scan_bins:
+        edges = _edges(
+            result.config.binning,
+            result.train_values,
+            samples.train,
+            n_bins,
+            index,
+        )
+        labels = _labels(result.test_values, edges)
+        information = partition_information(samples.test, labels, edges.size - 1)
+        bootstrap = bootstrap_information(
+            samples.test,
+            labels,
+            edges.size - 1,
+            n_resamples=SCAN_RESAMPLES,
+            random_state=config.seeds["bootstrap"],
+        )
+        bins.append(float(edges.size - 1))
+        fips.append(float(information.fip[index]))
+        errors.append(float(bootstrap.fip_error[index]))
+        progress.advance()
+    result.scan = {"n_bins": bins, "fip": fips, "fip_error": errors}
+
+
+# --- the pipeline -------------------------------------------------------------------
+
+
+def run_pipeline(
+    config: RunConfig, progress: ProgressReporter | None = None
+) -> RunOutcome:
+    """Run every step of the configuration and return the report's content.
+
+    Parameters
+    ----------
+    config : RunConfig
+    progress : ProgressReporter, optional
+        Receives the progress of the long steps; default silent.
+
+    Raises
+    ------
+    FipfitError
+        On invalid input or settings, with the fix in the message.
+    """
+    progress = progress or _Silent()
+    with _step(progress, "reading the events"):
+        events, record = _load_input(config)
+    index = events.parameter_index(config.parameter)
+    parameter = events.parameters[index]
+    missing = [name for name in config.features if name not in events.data.columns]
+    if missing:
+        events.features(config.features)
+    samples = _split(events, config)
+
+    limits, expected_ideal = _reference_limits(config, record, index)
+    ideal = partition_information(
+        events, np.zeros(len(events), dtype=np.intp), 1
+    ).ideal_information
+
+    models = _train_models(config, samples, progress)
+
+    partitions: list[_Partition] = []
+    with _step(progress, "building the partitions", len(config.partitions)):
+        for partition in config.partitions:
+            partitions.append(
+                _build_partition(partition, samples, models, config, index)
+            )
+            progress.advance()
+
+    total = len(partitions) * len(config.scan_bins)
+    with _step(progress, "scanning FIP against the number of bins", total):
+        for result in partitions:
+            _scan(result, samples, config, index, progress)
+
+    summary = _summary(
+        config,
+        samples,
+        record,
+        parameter,
+        index,
+        float(ideal[index, index]),
+        expected_ideal,
+        limits,
+        models,
+        partitions,
+    )
+    with _step(progress, "drawing the figures"):
+        records = _figures(summary, samples, models, partitions, index, parameter)
+    summary["figures"] = [
+        {"file": r.file, "title": r.title, "caption": r.caption} for r in records
+    ]
+    return RunOutcome(summary=summary, figures=records)
+
+
+# --- summary ----------------------------------------------------------------------
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _expected_error(
+    information: FloatArray, luminosity: float, index: int
+) -> float | None:
+    """Return sqrt([(I L)^-1]_ii), the large-sample error of a binned fit."""
+    try:
+        covariance = np.linalg.inv(information * luminosity)
+    except np.linalg.LinAlgError:
+        return None
+    variance = float(covariance[index, index])
+    return math.sqrt(variance) if variance > 0 else None
+
+
+def _partition_summary(
+    result: _Partition, config: RunConfig, scale: float, index: int
+) -> dict[str, Any]:
+    test = result.test
+    free = config.fit.normalisation == "free"
+    information = test.shape_information if free else test.information
+    fit = result.fit or {}
+    return {
+        "name": result.config.name,
+        "kind": result.config.kind,
+        "column": result.config.column,
+        "binning": result.config.binning,
+        "n_bins": int(result.edges.size - 1),
+        "requested_bins": result.config.bins,
+        "edges": [float(e) for e in result.edges],
+        "information": _finite(scale * test.information[index, index]),
+        "information_error": _finite(scale * result.information_error),
+        "shape_information": _finite(scale * test.shape_information[index, index]),
+        "fip": _finite(test.fip[index]),
+        "fip_error": _finite(result.fip_error),
+        "train_fip": _finite(result.train_fip),
+        "shape_fip": _finite(test.shape_fip[index]),
+        "efficiency": _finite(test.efficiency[index]),
+        "sharpness": _finite(test.sharpness[index]),
+        "purity_factor": _finite(test.purity_factor[index]),
+        "nonpositive_bins": [int(k) for k in test.nonpositive_bins],
+        "expected_error": _expected_error(
+            scale * information, config.fit.luminosity, index
+        ),
+        "measured_error": _finite(fit.get("measured_error")),
+        "measured_error_uncertainty": _finite(fit.get("measured_error_uncertainty")),
+        "fit": result.fit,
+        "scan": result.scan,
+    }
+
+
+def _summary(
+    config: RunConfig,
+    samples: _Samples,
+    record: dict[str, Any],
+    parameter: str,
+    index: int,
+    ideal: float,
+    expected_ideal: float | None,
+    limits: dict[str, float],
+    models: _Models,
+    partitions: list[_Partition],
+) -> dict[str, Any]:
+    scale = samples.scale(samples.test)
+    entries = [_partition_summary(p, config, scale, index) for p in partitions]
+    best = max(entries, key=lambda e: e["fip"] if e["fip"] is not None else -1.0)
+    return {
+        "fipfit_version": __version__,
+        "title": config.title,
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "parameter": parameter,
+        "parameters": list(samples.all.parameters),
+        "features": list(config.features),
+        "events": {
+            "total": len(samples.all),
+            "selected": int(samples.all.selected.sum()),
+            "train": len(samples.train),
+            "test": len(samples.test),
+            "pseudo_data": len(samples.pseudo_data),
+        },
+        "luminosity": config.fit.luminosity,
+        "normalisation": config.fit.normalisation,
+        "ideal_information": _finite(ideal),
+        "expected_ideal_information": _finite(expected_ideal),
+        "reference_limits": limits,
+        "best_partition": best["name"],
+        "partitions": entries,
+        "regressor": models.regressor_info or None,
+        "classifier": models.classifier_info or None,
+        "metrics_study": None,
+        "config": config.to_dict(),
+        "provenance": {
+            "versions": library_versions(),
+            "platform": platform_description(),
+            "root_seed": config.seed,
+            "seeds": config.seeds,
+            "inputs": [record],
+        },
+    }
+
+
+# --- figures ----------------------------------------------------------------------
+
+
+def _render(
+    name: str, title: str, caption: str, figure: Any, out: list[FigureRecord]
+) -> None:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=fig.DPI)
+    out.append(FigureRecord(name, title, caption, buffer.getvalue()))
+
+
+def _figures(
+    summary: dict[str, Any],
+    samples: _Samples,
+    models: _Models,
+    partitions: list[_Partition],
+    index: int,
+    parameter: str,
+) -> list[FigureRecord]:
+    out: list[FigureRecord] = []
+    test = samples.test
+    chosen = test.selected
+    with fig.style():
+        scans = {
+            p.config.name: (p.scan["n_bins"], p.scan["fip"], p.scan["fip_error"])
+            for p in partitions
+        }
+        _render(
+            "fip_vs_bins",
+            "FIP against the number of bins",
+            "Each partition's FIP on the test events as its number of bins grows. "
+            "A partition in the regressed gamma should rise towards the detector "
+            "limit (grey lines, from the model) with few bins; the ideal "
+            "detector keeps FIP = 1.",
+            fig.fip_scan_figure(scans, summary["reference_limits"]),
+            out,
+        )
+        if models.regressor is not None:
+            from fipfit.regression import model_output
+
+            predicted = model_output(
+                models.regressor,
+                test.features(summary["features"])[chosen],
+                component=index,
+            )
+            true_gamma = test.gamma[chosen, index]
+            weight = test.weight[chosen]
+            _render(
+                "regression",
+                "Regressed against true gamma",
+                "Weighted 2D histogram of the regressor output against each "
+                "event's true sensitivity gamma (test events). The regressor "
+                "estimates the mean gamma at given observables, so the spread "
+                "around the diagonal is the information no analysis of these "
+                "observables can recover.",
+                fig.regression_figure(true_gamma, predicted, weight, parameter),
+                out,
+            )
+            _render(
+                "calibration",
+                "Calibration of the regressor",
+                "Weighted mean true gamma in equal-weight bins of the regressor "
+                "output. Points on the diagonal mean the output is calibrated: "
+                "it equals the mean sensitivity of the events that get it.",
+                fig.calibration_figure(predicted, true_gamma, weight, parameter),
+                out,
+            )
+        if models.classifier is not None and test.label is not None:
+            from sklearn.metrics import roc_auc_score, roc_curve
+
+            from fipfit.regression import model_output
+
+            score = model_output(
+                models.classifier, test.features(summary["features"])[chosen]
+            )
+            label = test.label[chosen]
+            weight = np.abs(test.weight[chosen])
+            fpr, tpr, _ = roc_curve(label, score, sample_weight=weight)
+            auc = float(roc_auc_score(label, score, sample_weight=weight))
+            summary["classifier"]["auc"] = auc
+            _render(
+                "classifier_output",
+                "Classifier output per class",
+                "Normalised distribution of the signal probability for signal "
+                "and background test events. Separation helps a cross-section "
+                "fit, but says nothing about where within the signal the "
+                "information on a mass or a coupling sits.",
+                fig.output_figure(
+                    score, label, test.weight[chosen], "signal probability"
+                ),
+                out,
+            )
+            _render(
+                "roc",
+                "ROC curve of the classifier",
+                "Signal against background efficiency for cuts on the "
+                "classifier output, with the area under the curve (AUC). A "
+                "ranking metric: it ignores how the events are binned in a fit.",
+                fig.roc_figure(fpr, tpr, auc),
+                out,
+            )
+        fitted = [p for p in summary["partitions"] if p["measured_error"] is not None]
+        if fitted:
+            _render(
+                "fit_errors",
+                "Expected against measured error",
+                "For each partition, the error expected from its information, "
+                "1/sqrt(I(P) L), beside the spread of the values fitted to "
+                "pseudo-experiments. Agreement validates the information as a "
+                "prediction of the fit's precision.",
+                fig.fit_error_figure(
+                    [p["name"] for p in fitted],
+                    [p["expected_error"] or math.nan for p in fitted],
+                    [p["measured_error"] for p in fitted],
+                    [p["measured_error_uncertainty"] or 0.0 for p in fitted],
+                    parameter,
+                ),
+                out,
+            )
+        pulls = {p.config.name: p.pulls for p in partitions if p.pulls is not None}
+        if pulls:
+            _render(
+                "pulls",
+                "Pull distributions",
+                "(fitted - true) / HESSE error over the pseudo-experiments, with "
+                "the standard normal expected for an unbiased fit with correct "
+                "errors (red).",
+                fig.pull_figure(pulls),
+                out,
+            )
+        entries = summary["partitions"]
+        _render(
+            "factorisation",
+            "FIP factorisation",
+            "FIP = efficiency × sharpness × purity factor per partition: the "
+            "selection's share of the ideal information, the share kept by the "
+            "bins filled with sensitive events alone, and the dilution by "
+            "insensitive events (background).",
+            fig.factorisation_figure(
+                [e["name"] for e in entries],
+                [e["efficiency"] or 0.0 for e in entries],
+                [e["sharpness"] or 0.0 for e in entries],
+                [e["purity_factor"] or 0.0 for e in entries],
+                [e["fip"] or 0.0 for e in entries],
+            ),
+            out,
+        )
+    return out

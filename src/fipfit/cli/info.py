@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from fipfit.cli._common import add_column_options, columns_from_args, print_json
+from fipfit.cli._dask import add_dask_options, dask_requested, info_with_dask
 
 __all__ = ["register"]
 
@@ -21,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "--by, the partition is a single bin (a counting experiment)."
         ),
     )
-    parser.add_argument("file", help="event file (.parquet or .csv)")
+    parser.add_argument(
+        "file", help="event file (.parquet or .csv), or a folder of Parquet files"
+    )
     parser.add_argument("--by", metavar="COLUMN", help="column to partition in")
     bins = parser.add_mutually_exclusive_group()
     bins.add_argument(
@@ -47,11 +50,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_column_options(parser)
+    add_dask_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the information of the requested partition."""
+    if dask_requested(args):
+        return info_with_dask(args, _print_text)
+
     import numpy as np
 
     from fipfit.binning import labels_from_edges, quantile_edges

@@ -116,9 +116,19 @@ def bootstrap_information(
     """
     if n_resamples < 2:
         raise FipfitError(f"n_resamples must be at least 2, got {n_resamples}")
-    bins = np.where(events.selected, np.asarray(labels), -1).astype(np.intp)
-    if bins.shape != (len(events),):
-        raise InvalidEventsError("labels need one entry per event")
+    given = np.asarray(labels)
+    if given.shape != (len(events),) or not np.issubdtype(given.dtype, np.integer):
+        raise InvalidEventsError(
+            f"labels have shape {given.shape} and type {given.dtype}: "
+            f"bootstrap_information needs one integer bin per event ({len(events)})"
+        )
+    if given.max(initial=-1) >= n_bins:
+        # A label past the last bin would land in the next group's cells.
+        raise InvalidEventsError(
+            f"labels reach {given.max()} but n_bins is {n_bins}: "
+            "pass the partition's number of bins"
+        )
+    bins = np.where(events.selected, given, -1).astype(np.intp)
     rng = np.random.default_rng(random_state)
     n = len(events)
     g = min(n_groups, n)

@@ -1,0 +1,317 @@
+"""``fipfit fit``: validate the information with template fits of pseudo-data.
+
+Templates come from one MC sample, Poisson pseudo-data from another (a second
+file, or the other half of the first), and the spread and pulls of the fitted
+theta are compared with the Fisher prediction 1 / sqrt(I(P) L).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from fipfit.cli._common import add_column_options, columns_from_args, print_json
+
+__all__ = ["register"]
+
+logger = logging.getLogger(__name__)
+
+#: pyhf's alpha = +-1 stands for theta0 +- this many expected errors.
+PYHF_DELTA_IN_ERRORS = 5.0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``fit`` command."""
+    parser = subparsers.add_parser(
+        "fit",
+        help="template fits of pseudo-data: spread and pulls against the Fisher error",
+        description=(
+            "Build templates of a partition from one MC sample (--templates FILE2, "
+            "or a random half of FILE), draw Poisson pseudo-experiments from the "
+            "other sample at --truth and --luminosity, fit each with iminuit, and "
+            "compare the spread of the fitted theta and the HESSE errors with the "
+            "Fisher prediction 1/sqrt(I(P) L). Weights give the yield at L = 1 of "
+            "the sample they belong to; when FILE is split, each half's weights "
+            "are scaled by 1 / (its fraction of the events) so that L refers to "
+            "the whole file."
+        ),
+    )
+    parser.add_argument("file", help="event file (.parquet or .csv)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--by", metavar="COLUMN", help="column to partition in")
+    source.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="trained model file whose output to partition in (fipfit train)",
+    )
+    parser.add_argument(
+        "--bins", type=int, default=20, metavar="K", help="number of bins (default: 20)"
+    )
+    parser.add_argument(
+        "--binning",
+        choices=("quantile", "optimal"),
+        default="quantile",
+        help="equal-weight bins, or the edges that maximise I(P) (default: quantile)",
+    )
+    parser.add_argument(
+        "--toys",
+        type=int,
+        default=500,
+        metavar="N",
+        help="number of pseudo-experiments (default: 500)",
+    )
+    parser.add_argument(
+        "--luminosity",
+        type=float,
+        required=True,
+        metavar="L",
+        help="integrated luminosity of the pseudo-data, in units of the weights",
+    )
+    parser.add_argument(
+        "--truth",
+        metavar="THETA",
+        help="true value(s) of the fitted parameter(s), comma-separated "
+        "(default: theta_0 of the templates)",
+    )
+    parser.add_argument(
+        "--templates",
+        metavar="FILE2",
+        help="independent MC file for the templates (default: half of FILE)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the split and of the pseudo-experiments (default: 0)",
+    )
+    parser.add_argument(
+        "--param", metavar="NAME", help="fit this parameter only, others at theta_0"
+    )
+    parser.add_argument(
+        "--method",
+        choices=("auto", "exact", "linear", "quadratic"),
+        default="auto",
+        help="templates: exact reweighting with the file's weight model, or the "
+        "linear or quadratic expansion in theta (default: auto, exact when possible)",
+    )
+    parser.add_argument(
+        "--minos", action="store_true", help="run MINOS on the Asimov fit"
+    )
+    parser.add_argument(
+        "--free-norm",
+        action="store_true",
+        help="fit a free normalisation (shape-only fit)",
+    )
+    parser.add_argument(
+        "--barlow-beeston",
+        action="store_true",
+        help="account for the templates' finite MC sample (Barlow-Beeston lite)",
+    )
+    parser.add_argument(
+        "--pyhf",
+        metavar="OUT.json",
+        help="write the Asimov model as a HistFactory (pyhf) workspace",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="hide the progress bar (it shows only on a terminal anyway)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    add_column_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build templates, fit pseudo-experiments and print the comparison."""
+    import numpy as np
+
+    from fipfit.errors import FipfitError
+    from fipfit.fitting.validation import validate_partition
+    from fipfit.formats.table import read_events
+
+    if args.toys < 1:
+        raise FipfitError(f"--toys must be at least 1, got {args.toys}")
+    if args.bins < 1:
+        raise FipfitError(f"--bins must be at least 1, got {args.bins}")
+    if not (np.isfinite(args.luminosity) and args.luminosity > 0):
+        raise FipfitError(
+            f"--luminosity must be a positive number, got {args.luminosity}"
+        )
+    columns = columns_from_args(args)
+    events = read_events(args.file, columns)
+    if args.templates is not None:
+        template_events = read_events(args.templates, columns)
+        data_events = events
+        template_scale = data_scale = 1.0
+    else:
+        template_events, data_events = events.split(0.5, random_state=args.seed)
+        # Each half stands for the whole file's yield at the same luminosity.
+        template_scale = len(events) / len(template_events)
+        data_scale = len(events) / len(data_events)
+    parameters = None if args.param is None else [args.param]
+    truth = _parse_truth(args.truth)
+
+    template_values = _partition_values(template_events, args)
+    data_values = _partition_values(data_events, args)
+    logger.info("fitting %d pseudo-experiments of %d bins", args.toys, args.bins)
+    result = validate_partition(
+        template_events,
+        template_values,
+        data_events,
+        data_values,
+        luminosity=args.luminosity,
+        n_toys=args.toys,
+        n_bins=args.bins,
+        binning=args.binning,
+        theta_true=truth,
+        parameters=parameters,
+        method=args.method,
+        template_scale=template_scale,
+        data_scale=data_scale,
+        free_norm=args.free_norm,
+        barlow_beeston=args.barlow_beeston,
+        minos=args.minos,
+        random_state=args.seed,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    summary = result.summary()
+    summary["partition"] = {
+        "variable": args.by if args.by is not None else f"model:{args.model}",
+        "binning": args.binning,
+        "n_bins": int(result.edges.size - 1),
+        "edges": [float(e) for e in result.edges],
+    }
+    summary["templates"]["source"] = (
+        args.templates if args.templates is not None else f"half of {args.file}"
+    )
+    summary["seed"] = args.seed
+    summary["pyhf"] = None
+    if args.pyhf is not None:
+        summary["pyhf"] = _write_pyhf(result, args)
+
+    if args.json:
+        print_json(summary)
+    else:
+        _print_text(summary)
+    return 0
+
+
+def _parse_truth(text: str | None) -> list[float] | None:
+    from fipfit.errors import FipfitError
+
+    if text is None:
+        return None
+    try:
+        return [float(value) for value in text.split(",")]
+    except ValueError:
+        raise FipfitError(
+            f"--truth must be numbers separated by commas, got '{text}'"
+        ) from None
+
+
+def _partition_values(events: Any, args: argparse.Namespace) -> Any:
+    """Return the variable to partition in: a column, or a model's output."""
+    if args.by is not None:
+        return events.column(args.by)
+    import importlib.util
+
+    from fipfit.errors import FipfitError
+
+    # NOTE: --model waits for the trained-model file format (fipfit.modelfile).
+    if importlib.util.find_spec("fipfit.modelfile") is None:
+        raise FipfitError(
+            "--model is not supported by this installation, which has no "
+            "trained-model files: write the model's output to a column and use --by"
+        )
+    raise FipfitError("--model is not supported yet: use --by with a column")
+
+
+def _write_pyhf(result: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Write the Asimov workspace at theta_true and describe it."""
+    import numpy as np
+
+    from fipfit.atomic import atomic_file
+    from fipfit.fitting.pyhf_export import export_pyhf, pyhf_expected_errors
+
+    delta = PYHF_DELTA_IN_ERRORS * result.fisher_errors
+    if not np.all(np.isfinite(delta)):
+        from fipfit.errors import FipfitError
+
+        raise FipfitError(
+            "the partition has no information on theta, so no histosys step can be "
+            "chosen for --pyhf: use a partition with I(P) > 0"
+        )
+    spec = export_pyhf(
+        result.templates,
+        result.theta_true,
+        delta,
+        result.luminosity,
+        free_norm=args.free_norm,
+        mc_stat=args.barlow_beeston,
+    )
+    with atomic_file(args.pyhf) as temporary:
+        temporary.write_text(json.dumps(spec, indent=2) + "\n")
+    expected = pyhf_expected_errors(
+        result.templates,
+        result.luminosity,
+        delta,
+        theta0=result.theta_true,
+        free_norm=args.free_norm,
+    )
+    return {
+        "path": args.pyhf,
+        "delta": [float(v) for v in delta],
+        "expected_error": [float(v) for v in expected],
+    }
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_format(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def _print_text(summary: dict[str, Any]) -> None:
+    partition = summary["partition"]
+    rows = [
+        (
+            "partition",
+            f"{partition['variable']}, {partition['n_bins']} bins "
+            f"({partition['binning']})",
+        ),
+        (
+            "templates",
+            f"{summary['templates']['method']}, "
+            f"{summary['templates']['n_events']} events",
+        ),
+        ("luminosity", summary["luminosity"]),
+        ("theta true", summary["theta_true"]),
+        ("Fisher error 1/sqrt(I L)", summary["fisher_error"]),
+        ("Asimov HESSE error", summary["asimov_hesse_error"]),
+        ("pseudo-experiments", f"{summary['n_toys']} ({summary['n_failed']} failed)"),
+        ("theta-hat mean", summary["theta_hat_mean"]),
+        ("theta-hat spread", summary["theta_hat_std"]),
+        ("mean HESSE error", summary["hesse_error_mean"]),
+        (
+            "pull mean",
+            f"{_format(summary['pull_mean'])} +- {_format(summary['pull_mean_error'])}",
+        ),
+        (
+            "pull width",
+            f"{_format(summary['pull_std'])} +- {_format(summary['pull_std_error'])}",
+        ),
+        ("fits per second", summary["toys_per_second"]),
+    ]
+    if summary.get("pyhf") is not None:
+        rows.append(("pyhf workspace", summary["pyhf"]["path"]))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {_format(value)}")

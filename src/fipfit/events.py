@@ -228,11 +228,23 @@ class Events:
         d = as_float_array(dweight, "weight derivative")
         if d.ndim == 1:
             d = d[:, np.newaxis]
-        if w.ndim == 1 and d.shape[0] != w.shape[0]:
+        if w.ndim != 1 or d.ndim != 2:
+            raise InvalidEventsError(
+                f"weight has shape {w.shape} and dweight {d.shape}: expected (n,) "
+                "and (n,) or (n, n_parameters)"
+            )
+        if d.shape[0] != w.shape[0]:
             raise InvalidEventsError(
                 f"weight has {w.shape[0]} events but dweight has {d.shape[0]}: "
                 "both need one entry per event"
             )
+        per_event = {"selected": selected, "label": label, **(features or {})}
+        for key, values in per_event.items():
+            if values is not None and np.shape(values) != w.shape:
+                raise InvalidEventsError(
+                    f"'{key}' has shape {np.shape(values)} but there are "
+                    f"{w.shape[0]} events: give one value per event"
+                )
         names = tuple(parameters) if parameters is not None else _default_names(d)
         if len(names) != d.shape[1]:
             raise InvalidEventsError(

@@ -82,6 +82,11 @@ def ideal_information(
     w, d = _as_2d(weight, dweight)
     if mask is not None:
         keep = np.asarray(mask, dtype=bool)
+        if keep.shape != w.shape:
+            raise InvalidEventsError(
+                f"mask has shape {keep.shape} but there are {w.shape[0]} events: "
+                "give one boolean per event"
+            )
         w, d = w[keep], d[keep]
     return _ideal_matrix(w, d)
 
@@ -90,11 +95,20 @@ def _ideal_matrix(weight: FloatArray, dweight: FloatArray) -> FloatArray:
     nonzero = weight != 0
     w = weight[nonzero]
     d = dweight[nonzero]
-    if d.shape[1] == 1:
-        # The single-parameter case is the hot path: one fused reduction.
-        value = float(np.dot(d[:, 0], d[:, 0] / w))
-        return np.array([[value]])
-    return np.asarray(d.T @ (d / w[:, np.newaxis]), dtype=np.float64)
+    # Overflow (d^2 / w beyond float64) is detected below and reported.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if d.shape[1] == 1:
+            # The single-parameter case is the hot path: one fused reduction.
+            matrix = np.array([[float(np.dot(d[:, 0], d[:, 0] / w))]])
+        else:
+            matrix = np.asarray(d.T @ (d / w[:, np.newaxis]), dtype=np.float64)
+    if not np.isfinite(matrix).all():
+        raise InvalidEventsError(
+            "the ideal information sum d^2/w overflows float64: multiply weights "
+            "and derivatives by a common small factor (the information scales "
+            "with it and FIP does not change)"
+        )
+    return matrix
 
 
 def information_from_bins(
@@ -374,6 +388,8 @@ def partition_information(
         )
     if not np.issubdtype(bins.dtype, np.integer):
         raise InvalidEventsError(f"labels must be integers, got {bins.dtype}")
+    if bins.size == 0:
+        raise InvalidEventsError("the sample has no events: nothing to partition")
     bins = np.where(events.selected, bins, -1).astype(np.intp)
     k = int(bins.max()) + 1 if n_bins is None else int(n_bins)
     if k <= 0:

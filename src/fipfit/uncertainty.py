@@ -116,6 +116,11 @@ def bootstrap_information(
     """
     if n_resamples < 2:
         raise FipfitError(f"n_resamples must be at least 2, got {n_resamples}")
+    if n_groups < 1 or len(events) == 0:
+        raise FipfitError(
+            f"the bootstrap needs events and n_groups >= 1, got {len(events)} "
+            f"events and n_groups={n_groups}"
+        )
     given = np.asarray(labels)
     if given.shape != (len(events),) or not np.issubdtype(given.dtype, np.integer):
         raise InvalidEventsError(

@@ -41,7 +41,8 @@ def add_dask_options(parser: argparse.ArgumentParser) -> None:
         "--scheduler",
         metavar="ADDRESS",
         help="compute with Dask on the running cluster whose scheduler is at "
-        "ADDRESS, for example tcp://127.0.0.1:8786",
+        "ADDRESS, for example tcp://127.0.0.1:8786 (connection timeout: Dask's "
+        "distributed.comm.timeouts.connect setting, 30 s by default)",
     )
 
 
@@ -78,7 +79,9 @@ def dask_client(args: argparse.Namespace) -> Iterator[Client | None]:
 
     if args.scheduler is not None:
         try:
-            client = Client(args.scheduler, timeout="10s")  # type: ignore[no-untyped-call]
+            # Client's default timeout is Dask's distributed.comm.timeouts.connect
+            # setting (30 s unless configured).
+            client = Client(args.scheduler)  # type: ignore[no-untyped-call]
         except (OSError, TimeoutError, ValueError) as error:
             raise FipfitError(
                 f"could not connect to the Dask scheduler at '{args.scheduler}': "
@@ -123,12 +126,11 @@ def info_with_dask(
     from fipfit.cli._common import columns_from_args, print_json
     from fipfit.summary import information_summary
 
-    for option in ("model", "binning"):
-        if getattr(args, option, None) is not None:
-            raise FipfitError(
-                f"--{option} is not supported with Dask: partition in a column "
-                "with --by, or run without --dask on one file"
-            )
+    if getattr(args, "model", None) is not None:
+        raise FipfitError(
+            "--model is not supported with Dask: partition in a column with --by, "
+            "or run without --dask on one file"
+        )
     with dask_client(args):
         dataset = scaleout.read_dataset(args.file, columns_from_args(args))
         if args.param is not None and args.param not in dataset.parameters:

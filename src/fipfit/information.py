@@ -459,15 +459,24 @@ def partition_information_from_sums(
         If the ideal information of a parameter is zero (no sensitive event),
         or the ideal information matrix of several parameters is singular.
     """
+    diagonal = np.diag(ideal)
     insensitive = [
-        name
-        for name, value in zip(parameters, np.diag(ideal), strict=True)
-        if value <= 0
+        name for name, value in zip(parameters, diagonal, strict=True) if value == 0
     ]
     if insensitive:
         raise InvalidEventsError(
             f"the ideal information is zero for {insensitive}: no event has a "
             "non-zero weight derivative; check the dweight columns"
+        )
+    negative = [
+        f"{name} ({value:.3g})"
+        for name, value in zip(parameters, diagonal, strict=True)
+        if value < 0
+    ]
+    if negative:
+        raise InvalidEventsError(
+            f"the ideal information sum d^2/w is negative for {negative}: the "
+            "negative weights outweigh the positive ones; check the weight signs"
         )
     if len(parameters) > 1 and np.linalg.matrix_rank(ideal) < len(parameters):
         raise InvalidEventsError(

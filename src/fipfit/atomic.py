@@ -27,6 +27,14 @@ def _check_parent(path: Path) -> None:
         )
 
 
+def _default_mode(mode: int) -> int:
+    """Return `mode` less the process umask, the mode open() or mkdir() gives."""
+    # The umask can only be read by setting it, so it is set back at once.
+    umask = os.umask(0)
+    os.umask(umask)
+    return mode & ~umask
+
+
 @contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside `path`, renamed to `path` on success.
@@ -40,6 +48,8 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        # mkstemp creates the file with mode 0600, private to its owner.
+        os.chmod(temporary, _default_mode(0o666))
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -65,6 +75,8 @@ def atomic_directory(
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield temporary
+        # mkdtemp creates the folder with mode 0700, private to its owner.
+        os.chmod(temporary, _default_mode(0o777))
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

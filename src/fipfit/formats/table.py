@@ -39,7 +39,10 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
             table = pyarrow.csv.read_csv(source)
             metadata: dict[str, Any] = {}
         elif suffix in (".parquet", ".pq"):
-            table = pq.read_table(source)
+            # ParquetFile.read, unlike pq.read_table, accepts duplicate column
+            # names, so that read_events can name them in its error.
+            with pq.ParquetFile(source) as parquet_file:
+                table = parquet_file.read()
             raw = (table.schema.metadata or {}).get(METADATA_KEY)
             metadata = json.loads(raw) if raw else {}
         else:

@@ -27,6 +27,7 @@ from fipfit.errors import FipfitError
 
 __all__ = [
     "EXAMPLES",
+    "DataConfig",
     "FitConfig",
     "InputConfig",
     "PartitionConfig",
@@ -115,17 +116,42 @@ class FitConfig:
     Attributes
     ----------
     luminosity : float
-        Integrated luminosity, in the inverse units of the event weights; the
-        expected yield of a bin is luminosity times its weight sum.
+        Integrated luminosity, in the inverse units of the event weights: the
+        expected data yield of a bin is the luminosity times the bin's sum of
+        weights over the whole input. Default 1, the yield the weights describe.
     toys : int
         Pseudo-experiments fitted per partition.
     normalisation : {"fixed", "free"}
         Whether the fit lets the overall normalisation float.
     """
 
-    luminosity: float = 100.0
+    luminosity: float = 1.0
     toys: int = 200
     normalisation: str = "fixed"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Real data to fit with the templates of the partitions.
+
+    Attributes
+    ----------
+    file : Path
+        Table (Parquet or CSV) with one row per data event and the observables
+        as columns; relative paths are taken from the config file's folder.
+    luminosity : float
+        Integrated luminosity of the data, in the inverse units of the weights.
+    partitions : tuple of str
+        Names of the partitions to fit; empty means every partition.
+    label : str
+        Axis label, with its unit, of the binned observable in the figures of
+        column partitions (the regressor and classifier outputs have their own).
+    """
+
+    file: Path
+    luminosity: float
+    partitions: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +170,7 @@ class RunConfig:
     classifier: dict[str, Any] = field(default_factory=dict)
     bootstrap: int = 100
     seed: int = 0
+    data: DataConfig | None = None
     source: str = "built-in"
 
     @property
@@ -195,6 +222,14 @@ class RunConfig:
             "regressor": copy.deepcopy(self.regressor),
             "classifier": copy.deepcopy(self.classifier),
             "bootstrap": {"resamples": self.bootstrap},
+            "data": None
+            if self.data is None
+            else {
+                "file": str(self.data.file),
+                "luminosity": self.data.luminosity,
+                "partitions": list(self.data.partitions),
+                "label": self.data.label,
+            },
             "source": self.source,
         }
 
@@ -226,6 +261,7 @@ _TOP_KEYS = (
     "regressor",
     "classifier",
     "bootstrap",
+    "data",
 )
 _INPUT_KEYS = (
     "file",
@@ -242,6 +278,7 @@ _PARTITION_KEYS = ("name", "kind", "column", "bins", "binning")
 _FIT_KEYS = ("luminosity", "toys", "normalisation")
 _SCAN_KEYS = ("bins",)
 _BOOTSTRAP_KEYS = ("resamples",)
+_DATA_KEYS = ("file", "luminosity", "partitions", "label")
 
 
 class _Reader:
@@ -371,6 +408,41 @@ def _parse_input(reader: _Reader, base: Path | None) -> InputConfig:
     )
 
 
+def _parse_data(
+    reader: _Reader, base: Path | None, partitions: Sequence[PartitionConfig]
+) -> DataConfig | None:
+    if "data" not in reader.table:
+        return None
+    data = reader.sub("data")
+    data.check_keys(_DATA_KEYS)
+    file = data.string("file", None)
+    if file is None:
+        raise data.fail("file", "is missing: name the table of data events")
+    path = Path(file).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if "luminosity" not in data.table:
+        raise data.fail(
+            "luminosity",
+            "is missing: give the data's integrated luminosity in the inverse "
+            "units of the event weights",
+        )
+    names = data.strings("partitions", ())
+    known = [p.name for p in partitions]
+    for name in names:
+        if name not in known:
+            raise data.fail(
+                "partitions",
+                f"names an unknown partition '{name}': choose among {known}",
+            )
+    return DataConfig(
+        file=path,
+        luminosity=data.number("luminosity", 1.0, positive=True),
+        partitions=names,
+        label=data.string("label", "") or "",
+    )
+
+
 def _parse_split(reader: _Reader) -> SplitConfig:
     reader.check_keys(_SPLIT_KEYS)
     default = SplitConfig()
@@ -388,9 +460,7 @@ def _parse_split(reader: _Reader) -> SplitConfig:
     return split
 
 
-def _parse_partitions(
-    value: Any, origin: str, features: Sequence[str]
-) -> tuple[PartitionConfig, ...]:
+def _parse_partitions(value: Any, origin: str) -> tuple[PartitionConfig, ...]:
     if not isinstance(value, list) or not value:
         raise FipfitError(
             f"{origin}: key 'partitions' must be a non-empty list of tables: write "
@@ -487,12 +557,13 @@ def parse_config(
             )
         scan_bins = tuple(sorted(set(values)))
 
+    partitions = _parse_partitions(raw.get("partitions"), origin)
     return RunConfig(
         title=top.string("title", "fipfit report") or "fipfit report",
         input=_parse_input(top.sub("input"), base),
         parameter=top.string("parameter", None),
         features=features,
-        partitions=_parse_partitions(raw.get("partitions"), origin, features),
+        partitions=partitions,
         split=_parse_split(top.sub("split")),
         fit=FitConfig(
             luminosity=fit_reader.number(
@@ -506,6 +577,7 @@ def parse_config(
         classifier=copy.deepcopy(top.table_of("classifier")),
         bootstrap=bootstrap_reader.integer("resamples", RunConfig.bootstrap, minimum=2),
         seed=top.integer("seed", 0, minimum=0),
+        data=_parse_data(top, base, partitions),
         source=origin,
     )
 
@@ -545,29 +617,30 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             {"name": "x", "kind": "column", "column": "x", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 100.0, "toys": 200},
+        "fit": {"luminosity": 0.02, "toys": 200},
     },
     "xsec": {
         "title": "Signal cross section with a classifier",
         "seed": 2,
         "input": {"model": "xsec", "events": 200_000},
-        "features": ["x1", "x2"],
+        "features": ["x1", "x2", "x3"],
         "partitions": [
             {"name": "x1", "kind": "column", "column": "x1", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 100.0, "toys": 200},
+        "fit": {"luminosity": 0.01, "toys": 200},
     },
     "eft": {
         "title": "Effective-field-theory coupling",
         "seed": 3,
         "input": {"model": "eft", "events": 200_000},
-        "features": ["pt", "phi"],
+        "parameter": "c2",
+        "features": ["e1", "e2", "phi"],
         "partitions": [
-            {"name": "pt", "kind": "column", "column": "pt", "binning": "quantile"},
+            {"name": "e1", "kind": "column", "column": "e1", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 100.0, "toys": 200},
+        "fit": {"luminosity": 0.02, "toys": 200},
     },
 }
 

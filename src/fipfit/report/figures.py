@@ -267,15 +267,16 @@ def fit_error_figure(
     )
     ax.set_xticks(positions, list(names), rotation=20, ha="right", fontsize="small")
     ax.minorticks_off()
+    ax.set_yscale("log")
     ax.set_ylabel(f"statistical error on {parameter}")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper left", fontsize="small")
     return figure
 
 
 def pull_figure(pulls: Mapping[str, FloatArray]) -> Figure:
     """Plot the pull distribution of each partition against a standard normal."""
     count = max(len(pulls), 1)
-    ncols = min(count, 3)
+    ncols = 2 if count in (2, 4) else min(count, 3)
     nrows = math.ceil(count / ncols)
     figure = _figure(ncols=ncols, nrows=nrows, width=FIGSIZE[0] * 1.3)
     edges = np.linspace(-4, 4, 25)

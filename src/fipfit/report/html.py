@@ -81,6 +81,8 @@ details { margin:8px 0; }
 summary { cursor:pointer; font-weight:600; }
 .provenance td:last-child { word-break:break-all; font-family:ui-monospace,
   Menlo, Consolas, monospace; font-size:12px; }
+.columns { display:grid; grid-template-columns:1fr 1fr; gap:28px;
+            align-items:start; }
 footer { color:var(--muted); font-size:12px; margin-top:40px; }
 """
 
@@ -242,19 +244,18 @@ def _figure(record: FigureRecord) -> str:
 
 def _provenance(summary: Mapping[str, Any]) -> str:
     provenance = summary["provenance"]
-    parts = []
     versions = provenance["versions"]
-    parts.append(
-        _table(["software", "version"], [[k, str(v)] for k, v in versions.items()])
-    )
     seeds = provenance["seeds"]
-    parts.append(
+    parts = [
+        '<div class="columns">',
+        _table(["software", "version"], [[k, str(v)] for k, v in versions.items()]),
         _table(
             ["random step", "seed"],
             [["root (config 'seed')", str(provenance["root_seed"])]]
             + [[k, str(v)] for k, v in seeds.items()],
-        )
-    )
+        ),
+        "</div>",
+    ]
     rows = []
     for item in provenance["inputs"]:
         if item["kind"] == "generated":

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fipfit import __version__
-from fipfit.binning import labels_from_edges, quantile_edges
+from fipfit.binning import labels_within_edges
 from fipfit.errors import FipfitError, InvalidEventsError
 from fipfit.events import EventColumns, Events
 from fipfit.information import PartitionInformation, partition_information
@@ -123,6 +123,7 @@ class _Partition:
     scan: dict[str, list[float]] = field(default_factory=dict)
     fit: dict[str, Any] | None = None
     pulls: FloatArray | None = None
+    templates: Any = None
 
 
 # --- 1. input -------------------------------------------------------------------
@@ -285,33 +286,16 @@ def _edges(
     binning: str, values: FloatArray, events: Events, n_bins: int, index: int
 ) -> FloatArray:
     """Place `n_bins` edges on the train sample's selected events."""
+    from fipfit.study import binned_edges
+
     chosen = events.selected
-    if binning == "quantile":
-        return quantile_edges(values[chosen], events.weight[chosen], n_bins)
-    from fipfit.binning import optimal_edges
-
-    return np.asarray(
-        optimal_edges(
-            values[chosen],
-            events.weight[chosen],
-            events.dweight[chosen, index],
-            n_bins,
-        ),
-        dtype=np.float64,
+    return binned_edges(
+        values[chosen],
+        events.weight[chosen],
+        events.dweight[chosen, index],
+        n_bins,
+        binning,
     )
-
-
-def _labels(values: FloatArray, edges: FloatArray) -> NDArray[np.intp]:
-    """Bin labels with the outer edges opened: test events beyond the train range
-    fall into the first or last bin instead of leaving the partition."""
-    clipped = np.clip(values, edges[0], edges[-1])
-    return labels_from_edges(clipped, edges)
-
-
-def _fip_on(
-    events: Events, values: FloatArray, edges: FloatArray, index: int
-) -> PartitionInformation:
-    return partition_information(events, _labels(values, edges), edges.size - 1)
 
 
 def _build_partition(
@@ -332,15 +316,19 @@ def _build_partition(
     edges = _edges(
         partition.binning, values["train"], samples.train, partition.bins, index
     )
-    test = _fip_on(samples.test, values["test"], edges, index)
+    n_bins = edges.size - 1
+    test_labels = labels_within_edges(values["test"], edges)
+    test = partition_information(samples.test, test_labels, n_bins)
     bootstrap = bootstrap_information(
         samples.test,
-        _labels(values["test"], edges),
-        edges.size - 1,
+        test_labels,
+        n_bins,
         n_resamples=config.bootstrap,
         random_state=config.seeds["bootstrap"],
     )
-    train = _fip_on(samples.train, values["train"], edges, index)
+    train = partition_information(
+        samples.train, labels_within_edges(values["train"], edges), n_bins
+    )
     return _Partition(
         config=partition,
         edges=edges,
@@ -361,34 +349,175 @@ def _scan(
     result: _Partition,
     samples: _Samples,
     config: RunConfig,
-    index: int,
+    parameter: str,
     progress: ProgressReporter,
 ) -> None:
-    bins: list[float] = []
-    fips: list[float] = []
-    errors: list[float] = []
+    from fipfit.study import fip_versus_bins
+
+    rows = []
     for n_bins in config.scan_bins:
-        edges = _edges(
-            result.config.binning,
-            result.train_values,
-            samples.train,
-            n_bins,
-            index,
-        )
-        labels = _labels(result.test_values, edges)
-        information = partition_information(samples.test, labels, edges.size - 1)
-        bootstrap = bootstrap_information(
+        table = fip_versus_bins(
             samples.test,
-            labels,
-            edges.size - 1,
+            result.test_values,
+            [n_bins],
+            binning=result.config.binning,
+            parameter=parameter,
+            train_events=samples.train,
+            train_values=result.train_values,
             n_resamples=SCAN_RESAMPLES,
             random_state=config.seeds["bootstrap"],
         )
-        bins.append(float(edges.size - 1))
-        fips.append(float(information.fip[index]))
-        errors.append(float(bootstrap.fip_error[index]))
+        rows.append(table.iloc[0])
         progress.advance()
-    result.scan = {"n_bins": bins, "fip": fips, "fip_error": errors}
+    result.scan = {
+        "n_bins": [int(row["n_bins_made"]) for row in rows],
+        "fip": [float(row["fip"]) for row in rows],
+        "fip_error": [float(row["fip_error"]) for row in rows],
+        "train_fip": [float(row["fip_train"]) for row in rows],
+    }
+
+
+# --- 7. fits ------------------------------------------------------------------------
+
+
+def _fit(
+    result: _Partition,
+    samples: _Samples,
+    config: RunConfig,
+    parameter: str,
+    progress: ProgressReporter,
+) -> None:
+    """Fit pseudo-experiments of the pseudo-data with templates of the test events.
+
+    Every parameter is free in the fit, as in the FIP of one parameter with
+    the others free. A partition whose templates cannot be built (a bin with
+    no test event, or a total weight <= 0) gets the reason instead of numbers.
+    """
+    from fipfit.fitting import (
+        Templates,
+        expected_counts,
+        expected_errors,
+        run_pseudoexperiments,
+    )
+
+    n_bins = result.edges.size - 1
+    free = config.fit.normalisation == "free"
+    try:
+        templates = Templates.from_events(
+            samples.test,
+            labels_within_edges(result.test_values, result.edges),
+            n_bins,
+            scale=samples.scale(samples.test),
+        )
+    except InvalidEventsError as error:
+        result.fit = {"error": str(error)}
+        return
+    result.templates = templates
+    index = templates.parameters.index(parameter)
+    theta_true = templates.theta0
+    expected = expected_counts(
+        samples.pseudo_data,
+        labels_within_edges(result.pseudo_values, result.edges),
+        theta_true,
+        config.fit.luminosity,
+        n_bins,
+        scale=samples.scale(samples.pseudo_data),
+    )
+    toys = run_pseudoexperiments(
+        templates,
+        expected,
+        theta_true,
+        config.fit.luminosity,
+        config.fit.toys,
+        random_state=config.seeds["toys"],
+        free_norm=free,
+    )
+    statistics = toys.summary(parameter)
+    n_valid = toys.n_toys - toys.n_failed
+    spread = statistics["theta_hat_std"]
+    result.fit = {
+        "method": templates.method,
+        "toys": toys.n_toys,
+        "failed": toys.n_failed,
+        "theta_true": float(theta_true[index]),
+        "theta_hat_mean": statistics["theta_hat_mean"],
+        "hesse_error_mean": statistics["hesse_error_mean"],
+        "pull_mean": statistics["pull_mean"],
+        "pull_mean_error": statistics["pull_mean_error"],
+        "pull_std": statistics["pull_std"],
+        "pull_std_error": statistics["pull_std_error"],
+        "template_expected_error": float(
+            expected_errors(templates, config.fit.luminosity, free_norm=free)[index]
+        ),
+        "measured_error": spread,
+        "measured_error_uncertainty": None
+        if spread is None or n_valid < 2
+        else spread / math.sqrt(2 * (n_valid - 1)),
+    }
+    result.pulls = toys.pull[:, index]
+    progress.advance()
+
+
+# --- 9. data -----------------------------------------------------------------------
+
+
+def _fit_data(
+    partitions: list[_Partition],
+    models: _Models,
+    config: RunConfig,
+    parameter: str,
+) -> list[dict[str, Any]]:
+    """Fit the templates of the chosen partitions to the data's counts."""
+    from fipfit.fitting import TemplateFit, expected_errors
+    from fipfit.formats.table import read_table
+
+    assert config.data is not None
+    table, _ = read_table(config.data.file)
+    frame = table.to_pandas()
+    data = Events.from_arrays(
+        np.ones(len(frame)),
+        np.zeros(len(frame)),
+        features={str(name): frame[name].to_numpy() for name in frame.columns},
+    )
+    chosen = config.data.partitions or tuple(p.config.name for p in partitions)
+    free = config.fit.normalisation == "free"
+    fits = []
+    for result in partitions:
+        if result.config.name not in chosen or result.templates is None:
+            continue
+        index = result.templates.parameters.index(parameter)
+        values = _partition_values(result.config, data, models, config.features, index)
+        labels = labels_within_edges(values, result.edges)
+        counts = np.bincount(labels, minlength=result.edges.size - 1).astype(float)
+        fit = TemplateFit(result.templates, config.data.luminosity, free_norm=free)
+        outcome = fit.fit(counts)
+        expected = expected_errors(
+            result.templates, config.data.luminosity, free_norm=free
+        )
+        fits.append(
+            {
+                "name": f"{result.config.name} fitted to data",
+                "partition": result.config.name,
+                "value": _finite(outcome.values[index]),
+                "error": _finite(outcome.errors[index]),
+                "expected_error": _finite(expected[index]),
+                "valid": bool(outcome.valid),
+                "n_data": len(frame),
+                "edges": [float(e) for e in result.edges],
+                "observed": [float(c) for c in counts],
+                "expected": [float(v) for v in fit.predict(outcome.values)],
+                "xlabel": _variable_label(result.config, config.data.label),
+            }
+        )
+    return fits
+
+
+def _variable_label(partition: PartitionConfig, column_label: str) -> str:
+    if partition.kind == "column":
+        return column_label or str(partition.column)
+    if partition.kind == "regressor":
+        return "regressed gamma r(x)"
+    return "signal probability"
 
 
 # --- the pipeline -------------------------------------------------------------------
@@ -438,7 +567,17 @@ def run_pipeline(
     total = len(partitions) * len(config.scan_bins)
     with _step(progress, "scanning FIP against the number of bins", total):
         for result in partitions:
-            _scan(result, samples, config, index, progress)
+            _scan(result, samples, config, parameter, progress)
+
+    total = len(partitions)
+    with _step(progress, f"fitting {config.fit.toys} pseudo-experiments", total):
+        for result in partitions:
+            _fit(result, samples, config, parameter, progress)
+
+    data_fit = None
+    if config.data is not None:
+        with _step(progress, "fitting the data"):
+            data_fit = _fit_data(partitions, models, config, parameter)
 
     summary = _summary(
         config,
@@ -452,6 +591,8 @@ def run_pipeline(
         models,
         partitions,
     )
+    if data_fit is not None:
+        summary["data_fit"] = data_fit
     with _step(progress, "drawing the figures"):
         records = _figures(summary, samples, models, partitions, index, parameter)
     summary["figures"] = [
@@ -696,6 +837,22 @@ def _figures(
                 "the standard normal expected for an unbiased fit with correct "
                 "errors (red).",
                 fig.pull_figure(pulls),
+                out,
+            )
+        for number, item in enumerate(summary.get("data_fit") or []):
+            _render(
+                f"data_fit_{number}",
+                f"Fit to data: {item['partition']}",
+                "Data counts per bin (points) against the fitted expectation "
+                f"(line); fitted {parameter} = {item['value']:.4g} ± "
+                f"{item['error']:.2g}. The lower panel shows data over fit.",
+                fig.data_fit_figure(
+                    np.asarray(item["edges"]),
+                    np.asarray(item["observed"]),
+                    np.asarray(item["expected"]),
+                    item["xlabel"],
+                    item["name"],
+                ),
                 out,
             )
         entries = summary["partitions"]

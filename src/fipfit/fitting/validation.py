@@ -19,7 +19,12 @@ from numpy.typing import ArrayLike, NDArray
 from fipfit import binning as binning_module
 from fipfit.errors import FipfitError
 from fipfit.events import Events, as_float_array
-from fipfit.fitting.likelihood import FitResult, asimov_fit, check_luminosity
+from fipfit.fitting.likelihood import (
+    FitResult,
+    TemplateFit,
+    asimov_fit,
+    check_luminosity,
+)
 from fipfit.fitting.pseudoexperiments import (
     PseudoExperiments,
     expected_counts,
@@ -55,6 +60,14 @@ class FitValidation:
         Expected counts of the pseudo-data.
     asimov : FitResult
         Fit of the templates' own Asimov data at theta_true.
+    expected_fit : FitResult
+        Fit of the pseudo-data's expected counts, without fluctuations. Its
+        shift from theta_true comes from the finite MC samples alone, and the
+        mean of the pseudo-experiments' fits sits near it.
+    mc_shift_scale : ndarray of shape (p,)
+        The standard deviation that shift would have over repeated MC samples,
+        in units of the Fisher error: about sqrt(L / L_templates + L / L_data),
+        where L_sample = sum w / sum w^2 is the luminosity a sample stands for.
     toys : PseudoExperiments
     free_norm, barlow_beeston : bool
         The fit options.
@@ -71,6 +84,8 @@ class FitValidation:
     theta_true: FloatArray
     expected: FloatArray
     asimov: FitResult
+    expected_fit: FitResult
+    mc_shift_scale: FloatArray
     toys: PseudoExperiments
     free_norm: bool
     barlow_beeston: bool
@@ -84,6 +99,9 @@ class FitValidation:
         ``pull_mean_error``, ``pull_std``, ``pull_std_error``,
         ``fisher_error``, ``asimov_theta``, ``asimov_hesse_error``,
         ``asimov_minos_error``, ``asimov_valid``, ``spread_over_fisher``,
+        ``mc_shift`` and ``mc_shift_scale`` (the shift of the fit of the
+        expected counts from theta_true, and its expected spread, both in
+        Fisher errors),
         ``n_toys``, ``n_failed``, ``toys_per_second``, ``luminosity``,
         ``information``, ``fip``, ``free_norm``, ``barlow_beeston``,
         ``expected_events`` and ``templates``.
@@ -102,6 +120,7 @@ class FitValidation:
             pairs = [[_number(low), _number(high)] for low, high in asimov.minos_errors]
             minos = pairs[0] if p == 1 else pairs[:p]
         spread = statistics["theta_hat_std"] / self.fisher_errors
+        shift = (self.expected_fit.values[:p] - self.theta_true) / self.fisher_errors
         fisher = self.fisher_information
         fip = self.information.shape_fip if self.free_norm else self.information.fip
         summary: dict[str, Any] = {
@@ -116,6 +135,8 @@ class FitValidation:
             "asimov_hesse_error": pack(asimov.errors),
             "asimov_minos_error": minos,
             "asimov_valid": asimov.valid,
+            "mc_shift": pack(shift),
+            "mc_shift_scale": pack(self.mc_shift_scale),
             "n_toys": self.toys.n_toys,
             "n_failed": self.toys.n_failed,
             "toys_per_second": _number(self.toys.toys_per_second),
@@ -248,8 +269,9 @@ def validate_partition(
     The Fisher prediction uses I(P) of the template sample at theta_0, full or
     shape-only to match the fit. Both MC samples fluctuate: each shifts the
     mean fitted value by about sigma * sqrt(L / L_MC), where L_MC is the
-    luminosity the sample represents, so the pull mean is only as good as
-    that ratio is small.
+    luminosity the sample stands for, so the pull mean can only be as close to
+    zero as that. `FitValidation.expected_fit` measures the shift of the
+    samples at hand.
     """
     lumi = check_luminosity(luminosity)
     t_values = as_float_array(template_values, "template values")
@@ -302,6 +324,15 @@ def validate_partition(
         barlow_beeston=barlow_beeston,
         minos=minos,
     )
+    expected_fit = TemplateFit(
+        templates, lumi, free_norm=free_norm, barlow_beeston=barlow_beeston
+    ).fit(expected, start=truth)
+    data_weight = data_events.weight[data_events.selected]
+    data_luminosity = float(data_weight.sum() / np.sum(data_weight**2)) / data_scale
+    template_luminosity = float(templates.weight.sum() / templates.sum_weight2.sum())
+    mc_shift_scale = np.full(
+        indices.size, math.sqrt(lumi / template_luminosity + lumi / data_luminosity)
+    )
     toys = run_pseudoexperiments(
         templates,
         expected,
@@ -323,6 +354,8 @@ def validate_partition(
         theta_true=truth,
         expected=expected,
         asimov=asimov,
+        expected_fit=expected_fit,
+        mc_shift_scale=mc_shift_scale,
         toys=toys,
         free_norm=free_norm,
         barlow_beeston=barlow_beeston,

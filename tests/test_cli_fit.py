@@ -1,0 +1,162 @@
+"""The ``fipfit fit`` command: JSON output, independent templates, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyhf
+import pytest
+
+from fipfit.cli import main
+from fipfit.formats.table import write_events
+from fipfit.toymodels import generate_events
+
+
+def _write_peak(path: Path, n: int, seed: int) -> Path:
+    events = generate_events("peak", n, random_state=seed)
+    write_events(events.data, path, events.metadata)
+    return path
+
+
+@pytest.fixture(scope="module")
+def peak_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_peak(tmp_path_factory.mktemp("fit") / "peak.parquet", 40_000, 51)
+
+
+def _run_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> dict:
+    assert main(args) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_fit_json_keys(peak_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = _run_json(
+        [
+            "fit",
+            str(peak_file),
+            "--by",
+            "x",
+            "--bins",
+            "10",
+            "--toys",
+            "40",
+            "--luminosity",
+            "0.1",
+            "--seed",
+            "2",
+            "--json",
+        ],
+        capsys,
+    )
+
+    for key in (
+        "theta_true",
+        "theta_hat_mean",
+        "theta_hat_std",
+        "hesse_error_mean",
+        "pull_mean",
+        "pull_mean_error",
+        "pull_std",
+        "pull_std_error",
+        "fisher_error",
+        "n_toys",
+        "n_failed",
+        "asimov_hesse_error",
+        "partition",
+    ):
+        assert key in summary
+    assert summary["n_toys"] == 40
+    assert summary["theta_true"] == pytest.approx(91.19)
+    assert summary["partition"]["variable"] == "x"
+    assert len(summary["partition"]["edges"]) == 11
+    # Each half of the file is scaled by 2 to describe the whole file's yield.
+    assert summary["templates"]["scale"] == pytest.approx(2.0, rel=1e-3)
+    assert summary["asimov_hesse_error"] == pytest.approx(
+        summary["fisher_error"], rel=0.01
+    )
+
+
+def test_fit_separate_templates(
+    peak_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = _write_peak(tmp_path / "templates.parquet", 40_000, 52)
+    workspace = tmp_path / "workspace.json"
+
+    summary = _run_json(
+        [
+            "fit",
+            str(peak_file),
+            "--by",
+            "x",
+            "--bins",
+            "8",
+            "--toys",
+            "20",
+            "--luminosity",
+            "0.1",
+            "--templates",
+            str(templates),
+            "--truth",
+            "91.3",
+            "--free-norm",
+            "--minos",
+            "--pyhf",
+            str(workspace),
+            "--json",
+        ],
+        capsys,
+    )
+
+    assert summary["templates"]["scale"] == 1.0
+    assert summary["theta_true"] == pytest.approx(91.3)
+    assert summary["free_norm"] is True
+    assert len(summary["asimov_minos_error"]) == 2
+    pyhf.Workspace(json.loads(workspace.read_text()))
+    assert summary["pyhf"]["path"] == str(workspace)
+
+
+def test_fit_text_output(peak_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "fit",
+                str(peak_file),
+                "--by",
+                "x",
+                "--bins",
+                "5",
+                "--toys",
+                "10",
+                "--luminosity",
+                "0.1",
+                "--barlow-beeston",
+            ]
+        )
+        == 0
+    )
+
+    output = capsys.readouterr().out
+    assert "Fisher error" in output
+    assert "pull width" in output
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--luminosity", "0"], "--luminosity must be a positive"),
+        (["--luminosity", "1", "--toys", "0"], "--toys must be at least 1"),
+        (["--luminosity", "1", "--bins", "0"], "--bins must be at least 1"),
+        (["--luminosity", "1", "--truth", "abc"], "--truth must be numbers"),
+        (["--luminosity", "1", "--truth", "200"], "inside the templates' valid"),
+    ],
+)
+def test_fit_bad_input(
+    peak_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+    message: str,
+) -> None:
+    status = main(["fit", str(peak_file), "--by", "x", "--bins", "5", *option])
+
+    assert status == 2
+    assert message in capsys.readouterr().err

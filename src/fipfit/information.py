@@ -93,8 +93,9 @@ def ideal_information(
 
 def _ideal_matrix(weight: FloatArray, dweight: FloatArray) -> FloatArray:
     nonzero = weight != 0
-    w = weight[nonzero]
-    d = dweight[nonzero]
+    w, d = weight, dweight
+    if not nonzero.all():
+        w, d = _compress(nonzero, weight, dweight)
     # Overflow (d^2 / w beyond float64) is detected below and reported.
     with np.errstate(over="ignore", invalid="ignore"):
         if d.shape[1] == 1:
@@ -109,6 +110,29 @@ def _ideal_matrix(weight: FloatArray, dweight: FloatArray) -> FloatArray:
             "with it and FIP does not change)"
         )
     return matrix
+
+
+def _compress(
+    mask: NDArray[np.bool_], weight: FloatArray, dweight: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Return the rows of `weight` (n,) and `dweight` (n, p) where `mask` is true."""
+    # np.compress along axis 0 copies an (n, p) array several times faster than
+    # boolean indexing, which takes a slow path for two-dimensional arrays.
+    return weight[mask], np.compress(mask, dweight, axis=0)
+
+
+def _bin_sums(
+    weight: FloatArray, dweight: FloatArray, labels: IntArray, n_bins: int
+) -> tuple[FloatArray, FloatArray]:
+    """Sum W of shape (K,) and D of shape (K, p) over events with labels in [0, K)."""
+    bin_weight = weighted_bincount(labels, weight, n_bins)
+    bin_dweight = np.column_stack(
+        [
+            weighted_bincount(labels, dweight[:, i], n_bins)
+            for i in range(dweight.shape[1])
+        ]
+    )
+    return bin_weight, bin_dweight
 
 
 def information_from_bins(
@@ -206,25 +230,26 @@ def bin_table(
 ) -> BinTable:
     """Sum weights and derivatives of events with bin labels in [0, n_bins)."""
     inside = (labels >= 0) & (labels < n_bins)
-    bins = labels[inside]
-    w = weight[inside]
-    d = dweight[inside]
-    bin_weight = weighted_bincount(bins, w, n_bins)
-    bin_dweight = np.column_stack(
-        [weighted_bincount(bins, d[:, i], n_bins) for i in range(d.shape[1])]
-    )
+    bins, w, d = labels, weight, dweight
+    if not inside.all():
+        bins = labels[inside]
+        w, d = _compress(inside, weight, dweight)
+    bin_weight, bin_dweight = _bin_sums(w, d, bins, n_bins)
     # n_effective does not change when all weights scale, so the weights are
     # divided by the largest |w| first: w * w would underflow to 0 for w near
     # 1e-300 and overflow for w near 1e300.
     scale = float(np.max(np.abs(w), initial=0.0)) or 1.0
-    scaled_weight = weighted_bincount(bins, w / scale, n_bins)
-    sum_w2 = weighted_bincount(bins, (w / scale) ** 2, n_bins)
+    scaled = w / scale
+    scaled_weight = weighted_bincount(bins, scaled, n_bins)
+    sum_w2 = weighted_bincount(bins, scaled * scaled, n_bins)
     counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_effective = np.where(sum_w2 > 0, scaled_weight**2 / sum_w2, 0.0)
     signal_weight = None
     if signal is not None:
-        signal_weight = weighted_bincount(bins, w * signal[inside], n_bins)
+        signal_weight = weighted_bincount(
+            bins, np.where(signal if inside.all() else signal[inside], w, 0.0), n_bins
+        )
     return bin_table_from_sums(
         bin_weight, bin_dweight, counts, n_effective, signal_weight=signal_weight
     )
@@ -390,27 +415,37 @@ def partition_information(
         raise InvalidEventsError(f"labels must be integers, got {bins.dtype}")
     if bins.size == 0:
         raise InvalidEventsError("the sample has no events: nothing to partition")
-    bins = np.where(events.selected, bins, -1).astype(np.intp)
-    k = int(bins.max()) + 1 if n_bins is None else int(n_bins)
+    bins = bins.astype(np.intp, copy=False)
+    if not events.selected.all():
+        bins = np.where(events.selected, bins, -1)
+    largest = int(bins.max())
+    k = largest + 1 if n_bins is None else int(n_bins)
     if k <= 0:
         raise InvalidEventsError("the partition has no bins: no event is selected")
-    if bins.max() >= k:
-        raise InvalidEventsError(f"labels reach {bins.max()} but n_bins is {k}")
+    if largest >= k:
+        raise InvalidEventsError(f"labels reach {largest} but n_bins is {k}")
 
     w, d = events.weight, events.dweight
     inside = bins >= 0
     ideal = _ideal_matrix(w, d)
-    ideal_selected = _ideal_matrix(w[inside], d[inside])
+    # Most partitions keep every event, or every event is sensitive; those
+    # cases reuse the sums they share instead of another pass over the events.
+    ideal_selected = ideal if inside.all() else _ideal_matrix(*_compress(inside, w, d))
     signal = None if events.label is None else events.label == 1
     table = bin_table(w, d, bins, k, signal=signal)
-    sensitive = np.any(d != 0, axis=1)
-    sensitive_bins = np.where(sensitive, bins, -1)
-    sensitive_table = bin_table(w, d, sensitive_bins, k)
+    sensitive = d[:, 0] != 0 if d.shape[1] == 1 else np.any(d != 0, axis=1)
+    if sensitive.all():
+        sensitive_weight, sensitive_dweight = table.weight, table.dweight
+    else:
+        keep = sensitive & inside
+        sensitive_weight, sensitive_dweight = _bin_sums(
+            *_compress(keep, w, d), bins[keep], k
+        )
     return partition_information_from_sums(
         events.parameters,
         table,
-        sensitive_table.weight,
-        sensitive_table.dweight,
+        sensitive_weight,
+        sensitive_dweight,
         ideal=ideal,
         ideal_selected=ideal_selected,
         total_weight=float(w.sum()),

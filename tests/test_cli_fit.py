@@ -160,3 +160,44 @@ def test_fit_bad_input(
 
     assert status == 2
     assert message in capsys.readouterr().err
+
+
+def test_fit_by_model_output(
+    peak_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fipfit.modelfile import save_model
+    from fipfit.regression import fit_gamma_regressor
+
+    training = generate_events("peak", 5_000, random_state=53)
+    regressor = fit_gamma_regressor(training, ["x", "eta"], max_iter=10)
+    model_path = tmp_path / "gamma.skops"
+    save_model(
+        model_path,
+        regressor,
+        features=["x", "eta"],
+        kind="regressor",
+        parameters=["theta"],
+    )
+
+    summary = _run_json(
+        [
+            "fit",
+            str(peak_file),
+            "--model",
+            str(model_path),
+            "--bins",
+            "10",
+            "--toys",
+            "20",
+            "--luminosity",
+            "0.1",
+            "--json",
+        ],
+        capsys,
+    )
+
+    assert summary["partition"]["variable"] == f"model:{model_path}"
+    assert summary["n_toys"] == 20
+    # The regressor's bins separate the two sides of the peak, so they keep
+    # more information than a counting experiment (FIP 0).
+    assert summary["fip"] > 0.1

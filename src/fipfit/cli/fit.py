@@ -11,9 +11,17 @@ import argparse
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fipfit.cli._common import add_column_options, columns_from_args, print_json
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from fipfit.events import Events
+
+    FloatArray = NDArray[np.float64]
 
 __all__ = ["register"]
 
@@ -213,21 +221,18 @@ def _parse_truth(text: str | None) -> list[float] | None:
         ) from None
 
 
-def _partition_values(events: Any, args: argparse.Namespace) -> Any:
-    """Return the variable to partition in: a column, or a model's output."""
+def _partition_values(events: Events, args: argparse.Namespace) -> FloatArray:
+    """Return the variable to partition in: a column, or a trained model's output.
+
+    A regressor gives its estimate of gamma (of --param when it has several
+    outputs), a classifier its signal probability.
+    """
     if args.by is not None:
         return events.column(args.by)
-    import importlib.util
+    from fipfit.modelfile import load_model
 
-    from fipfit.errors import FipfitError
-
-    # NOTE: --model waits for the trained-model file format (fipfit.modelfile).
-    if importlib.util.find_spec("fipfit.modelfile") is None:
-        raise FipfitError(
-            "--model is not supported by this installation, which has no "
-            "trained-model files: write the model's output to a column and use --by"
-        )
-    raise FipfitError("--model is not supported yet: use --by with a column")
+    model = load_model(args.model)
+    return model.output(events, parameter=args.param)
 
 
 def _write_pyhf(result: Any, args: argparse.Namespace) -> dict[str, Any]:

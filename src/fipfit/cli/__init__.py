@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -64,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError):
+        # A stdout without a file descriptor (a test's capture) needs nothing.
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     from fipfit.errors import FipfitError
@@ -75,6 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         status: int = args.handler(args)
+        # Flush inside the try, so that a closed pipe is handled below.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of stdout exited early, as `fipfit info ... | head` does.
+        # Exit quietly with the status of a process killed by SIGPIPE.
+        _discard_stdout()
+        return 128 + signal.SIGPIPE
     except (FipfitError, OSError) as error:
         if args.debug:
             raise

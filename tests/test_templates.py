@@ -144,7 +144,9 @@ def test_exact_polynomial_for_eft() -> None:
 def test_empty_bin_named() -> None:
     events = Events.from_arrays([1.0, 1.0, 1.0], [0.1, 0.2, 0.3])
 
-    with pytest.raises(InvalidEventsError, match=r"hold no MC events \(bins \[1\]\)"):
+    with pytest.raises(
+        InvalidEventsError, match=r"contain no MC events \(bins \[1\]\)"
+    ):
         Templates.from_events(events, np.array([0, 0, 2]), 3)
 
 

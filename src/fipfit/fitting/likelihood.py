@@ -15,7 +15,7 @@ with mean beta_k m_k. The likelihood then has a closed-form maximum in each
 beta_k, beta_k = (n_k + m_k) / (nu_k + m_k), so the beta_k never reach MIGRAD.
 This is the "Barlow-Beeston lite" method with the Poisson constraint of
 Dembinski and Abdelmotteleb (arXiv:2206.12346), computed by iminuit's
-`template_chi2_da`; m_k is taken at theta_0 for every theta.
+`template_chi2_da`. The m_k are taken at theta_0 for every theta.
 """
 
 from __future__ import annotations
@@ -392,7 +392,7 @@ def asimov_fit(
     )
     point = templates.theta0 if theta is None else np.atleast_1d(theta)
     counts = fit.luminosity * templates.expected(point)
-    # Started at the minimum itself, MIGRAD sees a zero gradient and stops
+    # Started at the minimum itself, MIGRAD computes a zero gradient and stops
     # before refining its second derivatives, which can leave HESSE off by
     # 1 %; half an expected error away it converges normally.
     start = point + 0.5 * fit.steps[: templates.n_parameters]

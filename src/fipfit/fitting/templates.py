@@ -447,7 +447,7 @@ class Templates:
         Raises
         ------
         InvalidEventsError
-            If a bin holds no events or has W_k <= 0 at theta_0 (the message
+            If a bin contains no events or has W_k <= 0 at theta_0 (the message
             names the bins), or if the weight model does not reproduce the
             weight column.
 
@@ -519,9 +519,9 @@ def _check_bins(counts: NDArray[np.int64], weight: FloatArray) -> None:
     empty = np.flatnonzero(counts == 0)
     if empty.size:
         raise InvalidEventsError(
-            f"{empty.size} template bins hold no MC events (bins "
+            f"{empty.size} template bins contain no MC events (bins "
             f"{empty.tolist()[:10]}): use fewer bins, or bin edges chosen so that "
-            "each bin holds a minimum count of events"
+            "each bin contains a minimum count of events"
         )
     nonpositive = np.flatnonzero(weight <= 0)
     if nonpositive.size:

@@ -210,6 +210,13 @@ def _errors_from_information(matrix: FloatArray, luminosity: float) -> FloatArra
         return np.where(diagonal > 0, np.sqrt(np.abs(diagonal)), np.inf)
 
 
+def _inverse_luminosity(events: Events, scale: float) -> float:
+    """Return sum w^2 / sum w of the selected, scaled events: 1 / L_sample."""
+    weight = scale * events.weight[events.selected]
+    total = float(np.abs(weight).sum())
+    return float(np.sum(weight**2)) / total if total > 0 else math.inf
+
+
 def validate_partition(
     template_events: Events,
     template_values: ArrayLike,
@@ -327,11 +334,12 @@ def validate_partition(
     expected_fit = TemplateFit(
         templates, lumi, free_norm=free_norm, barlow_beeston=barlow_beeston
     ).fit(expected, start=truth)
-    data_weight = data_events.weight[data_events.selected]
-    data_luminosity = float(data_weight.sum() / np.sum(data_weight**2)) / data_scale
-    template_luminosity = float(templates.weight.sum() / templates.sum_weight2.sum())
     mc_shift_scale = np.full(
-        indices.size, math.sqrt(lumi / template_luminosity + lumi / data_luminosity)
+        indices.size,
+        math.sqrt(
+            lumi * templates.sum_weight2.sum() / templates.weight.sum()
+            + lumi * _inverse_luminosity(data_events, data_scale)
+        ),
     )
     toys = run_pseudoexperiments(
         templates,

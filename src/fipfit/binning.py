@@ -81,8 +81,20 @@ def quantile_edges(
     check_finite(x, "value of the binning variable")
     if x.size == 0:
         raise FipfitError("no events to bin: the binning variable is empty")
-    w = np.ones_like(x) if weight is None else np.abs(as_float_array(weight, "weight"))
-    order = np.argsort(x, kind="stable")
+    if weight is None:
+        w = np.ones_like(x)
+    else:
+        w = np.abs(as_float_array(weight, "weight"))
+        if w.shape != x.shape:
+            raise FipfitError(
+                f"quantile_edges got {x.size} values but {w.size} weights: "
+                "give one weight per value"
+            )
+        check_finite(w, "weight")
+    # Ties in x have equal values, so their order changes no edge beyond
+    # round-off in the cumulative sum, and the default (unstable) sort is
+    # several times faster than a stable one.
+    order = np.argsort(x)
     sorted_x = x[order]
     cumulative = np.cumsum(w[order])
     total = cumulative[-1]

@@ -76,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
     settings = parse_settings(args.settings)
     if args.show_settings:
         resolved = model.resolve_settings(settings)
-        units = getattr(model, "units", {})
+        print(f"# {model.name}: {model.summary}")
         for name, value in resolved.items():
-            unit = units.get(name, "")
+            unit = model.units.get(name, "")
             print(f"{name} = {value:g}" + (f"  ({unit})" if unit else ""))
         return 0
 

@@ -16,7 +16,18 @@ from fipfit.errors import FipfitError
 from fipfit.events import Events
 from fipfit.information import fip_from_matrices
 
-__all__ = ["RandomState", "ToyModel", "check_positive", "truncated_exponential"]
+__all__ = [
+    "RandomState",
+    "ToyModel",
+    "as_theta",
+    "background_count",
+    "check_count",
+    "check_increasing",
+    "check_non_negative",
+    "check_positive",
+    "truncated_exponential",
+    "truncated_exponential_pdf",
+]
 
 FloatArray = NDArray[np.float64]
 RandomState = int | np.random.Generator | None
@@ -36,7 +47,9 @@ class ToyModel(abc.ABC):
     name: str
     #: Default value of every setting, by name.
     defaults: Mapping[str, float]
-    #: One-line description, shown by ``fipfit generate --help``.
+    #: Unit or meaning of every setting, by name, for help texts.
+    units: Mapping[str, str]
+    #: One-line description, printed by ``fipfit generate MODEL --show-settings``.
     summary: str
 
     # Settings ------------------------------------------------------------------

@@ -74,7 +74,6 @@ class EftModel(ToyModel):
         "bkg_fraction": 0.3,
         "bkg_slope": 0.5,
     }
-    #: Units of the settings, for help texts and the documentation.
     units: Mapping[str, str] = {
         "z_min": "TeV",
         "z_max": "TeV",
@@ -253,8 +252,8 @@ def _smeared_moments(
 
     p is the spectrum exp(-(z - z_min) / slope) on [z_min, z_max], normalised.
     Completing the square turns p(z) Normal(e; z, sigma) into a constant times
-    Normal(z; e - sigma^2 / slope, sigma), whose truncated moments are closed
-    forms in the normal distribution function.
+    Normal(z; e - sigma^2 / slope, sigma). The truncated moments of that normal
+    are closed forms in the normal distribution function.
     """
     z_min, z_max = settings["z_min"], settings["z_max"]
     norm = slope * -math.expm1(-(z_max - z_min) / slope)
@@ -324,8 +323,31 @@ def _detector_information(settings: Mapping[str, float]) -> FloatArray:
 
     low = settings["z_min"] - _RANGE_IN_SIGMA * sigma_c
     high = settings["z_max"] + _RANGE_IN_SIGMA * sigma_c
+    # The ends of the spectrum and the threshold are steps smoothed over a few
+    # resolutions. Without break points there, adaptive quadrature can miss a
+    # narrow step and return a wrong value with a small error estimate.
+    selection_width = sigma1**2 / sigma_d
+    features = [
+        (settings["z_min"], sigma_c),
+        (settings["z_max"], sigma_c),
+        (settings["e1_min"], selection_width),
+    ]
+    points = sorted(
+        {
+            centre + shift * width
+            for centre, width in features
+            for shift in (-3.0, -1.0, 0.0, 1.0, 3.0)
+            if low < centre + shift * width < high
+        }
+    )
     values, _ = integrate.quad_vec(
-        integrands, low, high, epsabs=1e-13, epsrel=1e-11, limit=2000
+        integrands,
+        low,
+        high,
+        points=points,
+        epsabs=1e-13,
+        epsrel=1e-11,
+        limit=2000,
     )
     i11, i12, i22 = (float(v) for v in values)
     return np.array([[i11, i12], [i12, i22]])

@@ -64,11 +64,10 @@ class PeakModel(ToyModel):
         "bkg_fraction": 0.5,
         "bkg_slope": 25.0,
     }
-    #: Units of the settings, for help texts and the documentation.
     units: Mapping[str, str] = {
         "theta0": "GeV",
         "width": "GeV",
-        "eta_max": "",
+        "eta_max": "pseudorapidity",
         "res0": "GeV",
         "res1": "GeV per unit |eta|",
         "lo": "GeV",
@@ -202,7 +201,9 @@ def _information_in_x(settings: Mapping[str, float]) -> float:
         background = settings["bkg_fraction"] * float(
             truncated_exponential_pdf(x, lo, hi, slope)
         )
-        return derivative**2 / (signal + background)
+        total = signal + background
+        # Far in the tails, without background, both densities underflow to 0.
+        return derivative**2 / total if total > 0.0 else 0.0
 
     value, _ = integrate.quad(integrand, lo, hi, points=[theta0], limit=400)
     return float(value)
@@ -219,11 +220,16 @@ def _information_in_x_eta(settings: Mapping[str, float]) -> float:
         # model is symmetric: each carries the factor 1 / eta_max.
         sigma = float(_smeared_sigma(eta, settings))
         signal = float(_normal_pdf(x, theta0, sigma)) / eta_max
-        derivative = signal * (x - theta0) / sigma**2
         background = (
             fraction * float(truncated_exponential_pdf(x, lo, hi, slope)) / eta_max
         )
-        return derivative**2 / (signal + background)
+        total = signal + background
+        if total == 0.0:
+            return 0.0
+        # (ds/dtheta)^2 / (s + b) = s * score^2 * purity, which stays accurate
+        # where s alone is tiny.
+        score = (x - theta0) / sigma**2
+        return signal * score**2 * (signal / total)
 
     value, _ = integrate.dblquad(
         integrand, 0.0, eta_max, lo, hi, epsabs=1e-12, epsrel=1e-10

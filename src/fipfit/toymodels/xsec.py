@@ -67,17 +67,16 @@ class XsecModel(ToyModel):
         "rho23": 0.3,
         "x1_min": -1.5,
     }
-    #: Units of the settings, for help texts and the documentation.
     units: Mapping[str, str] = {
         "mu0": "signal strength",
         "bkg_fraction": "background events per signal event",
-        **{f"signal_mean{i}": "" for i in (1, 2, 3)},
-        **{f"bkg_mean{i}": "" for i in (1, 2, 3)},
-        **{f"sigma{i}": "" for i in (1, 2, 3)},
+        **{f"signal_mean{i}": "dimensionless" for i in (1, 2, 3)},
+        **{f"bkg_mean{i}": "dimensionless" for i in (1, 2, 3)},
+        **{f"sigma{i}": "dimensionless" for i in (1, 2, 3)},
         "rho12": "correlation",
         "rho13": "correlation",
         "rho23": "correlation",
-        "x1_min": "",
+        "x1_min": "dimensionless, like x1",
     }
 
     def check_settings(self, settings: Mapping[str, float]) -> None:
@@ -264,11 +263,18 @@ def _observables_fraction(settings: Mapping[str, float]) -> float:
 
     low = min(signal_centre, background_centre) - 12.0 * spread
     high = max(signal_centre, background_centre) + 12.0 * spread
+    points = [signal_centre, background_centre]
+    if slope != 0.0:
+        # The selection probability steps up around this t, sharply when x1 is
+        # nearly a function of t: a break point keeps quad from stepping over it.
+        threshold = background_centre + (x1_min - background_mean(settings)[0]) / slope
+        if low < threshold < high:
+            points.append(threshold)
     value, _ = integrate.quad(
         integrand,
         low,
         high,
-        points=[signal_centre, background_centre],
+        points=sorted(points),
         limit=400,
         epsabs=1e-13,
         epsrel=1e-11,

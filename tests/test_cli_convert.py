@@ -1,0 +1,325 @@
+"""``fipfit convert`` on the real files: columns, metadata, weights and bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import uproot
+
+from fipfit.cli import main
+from fipfit.errors import NonPositiveBinWarning
+from fipfit.formats.convert import MEASURED_COLUMNS, ConvertOptions, convert_files
+from fipfit.formats.lhe import read_lhe_info, scan_lhe
+from fipfit.formats.table import read_events, read_table
+from fipfit.reweighting.zlineshape import LineshapeSettings, weight_derivatives
+
+MLM = "pylhe-testfile-madgraph-2.2.1-Z-mlm.lhe.gz"
+FXFX = "pylhe-testfile-madgraph-2.2.1-Z-fxfx.lhe.gz"
+POWHEG_Z = "pylhe-testfile-powheg-box-v2-Z.lhe"
+POWHEG_W = "pylhe-testfile-powheg-box-v2-W.lhe"
+ZMUMU = "uproot-Zmumu.root"
+
+
+def frame_of(path: Path) -> tuple[pd.DataFrame, dict[str, object]]:
+    table, metadata = read_table(path)
+    return table.to_pandas(), metadata
+
+
+def test_lhe_with_reweighting(shared_data: Path, tmp_path: Path) -> None:
+    output = tmp_path / "mlm.parquet"
+    status = main(
+        [
+            "convert",
+            str(shared_data / MLM),
+            "-o",
+            str(output),
+            "--reweight",
+            "zlineshape",
+            "--smearings",
+            "2",
+            "--seed",
+            "3",
+        ]
+    )
+    assert status == 0
+    frame, metadata = frame_of(output)
+    info = read_lhe_info(shared_data / MLM)
+    expected_hash = hashlib.sha256((shared_data / MLM).read_bytes()).hexdigest()
+
+    assert len(frame) == 20_000
+    assert metadata["weight_model"] == "zlineshape"
+    assert metadata["settings"]["mz"] == 91.188
+    assert metadata["settings"]["width"] == 2.441404
+    assert metadata["n_smearings"] == 2
+    assert metadata["inputs"][0]["sha256"] == expected_hash
+    assert frame["weight"].sum() == pytest.approx(info.cross_section, rel=1e-10)
+    for column in ("dweight_mz", "dweight_sin2theta", "selected", *MEASURED_COLUMNS):
+        assert column in frame.columns
+    assert set(frame["lepton_flavour"]) == {11, 13}
+    # The two measurements of an event share its truth and differ in pT.
+    pair = frame[frame["event_index"] == 0]
+    assert list(pair["smearing_index"]) == [0, 1]
+    assert pair["true_mll"].nunique() == 1
+    assert pair["pt1"].nunique() == 2
+
+    events = read_events(output)
+    assert events.parameters == ("mz", "sin2theta")
+
+
+def test_seed_and_chunks_reproduce_output(shared_data: Path, tmp_path: Path) -> None:
+    first, second, other = (tmp_path / f"{name}.parquet" for name in "abc")
+    convert_files([shared_data / POWHEG_Z], first, ConvertOptions(random_state=4))
+    convert_files(
+        [shared_data / POWHEG_Z], second, ConvertOptions(random_state=4, chunk_size=7)
+    )
+    convert_files([shared_data / POWHEG_Z], other, ConvertOptions(random_state=5))
+    pd.testing.assert_frame_equal(frame_of(first)[0], frame_of(second)[0])
+    assert not np.array_equal(frame_of(first)[0]["mll"], frame_of(other)[0]["mll"])
+
+
+def test_powheg_needs_reference_point(shared_data: Path, tmp_path: Path) -> None:
+    output = tmp_path / "powheg.parquet"
+    options = ConvertOptions(reweight="zlineshape")
+    with pytest.raises(Exception, match="--mz, --width, --sin2theta"):
+        convert_files([shared_data / POWHEG_Z], output, options)
+    assert not output.exists()
+    status = main(
+        [
+            "convert",
+            str(shared_data / POWHEG_Z),
+            "-o",
+            str(output),
+            "--reweight",
+            "zlineshape",
+            "--mz",
+            "91.1876",
+            "--width",
+            "2.4952",
+            "--sin2theta",
+            "0.2315",
+        ]
+    )
+    assert status == 0
+    _, metadata = frame_of(output)
+    assert metadata["settings"]["sources"]["mz"] == "given"
+
+
+def test_fxfx_negative_weights_reach_information(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 2000 equal-|weight| bins of the measured mass hold about 2 events each;
+    # with 18.5 % negative weights some bins must sum to W_k <= 0, and the
+    # information summary must list them instead of dropping them silently.
+    output = tmp_path / "fxfx.parquet"
+    assert (
+        main(
+            [
+                "convert",
+                str(shared_data / FXFX),
+                "-o",
+                str(output),
+                "--reweight",
+                "zlineshape",
+            ]
+        )
+        == 0
+    )
+    frame, metadata = frame_of(output)
+    scan = scan_lhe(shared_data / FXFX)
+    assert int((frame["weight"] < 0).sum()) == scan.n_negative == 1852
+    assert metadata["inputs"][0]["n_negative_weights"] == 1852
+    assert frame["weight"].sum() == pytest.approx(scan.sum_weights / scan.n_events)
+    # A negative weight keeps the event's sensitivity: dweight = weight * gamma.
+    settings = LineshapeSettings.from_mapping(metadata["settings"])
+    quark = frame[["true_quark1", "true_quark2"]].to_numpy()
+    direction = frame[["true_direction1", "true_direction2"]].to_numpy()
+    gamma = weight_derivatives(
+        np.ones(len(frame)),
+        frame["true_mll"],
+        frame["true_cos_theta"],
+        quark,
+        direction,
+        settings,
+    )
+    np.testing.assert_allclose(
+        frame[["dweight_mz", "dweight_sin2theta"]].to_numpy(),
+        frame["weight"].to_numpy()[:, np.newaxis] * gamma,
+        rtol=1e-12,
+    )
+
+    capsys.readouterr()
+    with pytest.warns(NonPositiveBinWarning):
+        status = main(
+            [
+                "info",
+                str(output),
+                "--by",
+                "mll",
+                "--bins",
+                "2000",
+                "--bootstrap",
+                "0",
+                "--json",
+            ]
+        )
+    assert status == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["nonpositive_bins"]) > 0
+    assert summary["parameters"] == ["mz", "sin2theta"]
+
+
+def test_root_data_has_mc_features(shared_data: Path, tmp_path: Path) -> None:
+    data_output = tmp_path / "data.parquet"
+    assert main(["convert", str(shared_data / ZMUMU), "-o", str(data_output)]) == 0
+    data, metadata = frame_of(data_output)
+    simulation = tmp_path / "powheg.parquet"
+    convert_files([shared_data / POWHEG_Z], simulation)
+    mc, _ = frame_of(simulation)
+
+    features = {"weight", "selected", "lepton_flavour", *MEASURED_COLUMNS}
+    assert features <= set(data.columns)
+    assert features <= set(mc.columns)
+    for column in features:
+        assert data[column].dtype == mc[column].dtype
+    assert len(data) == 2304
+    assert (data["weight"] == 1).all()
+    assert (data["lepton_flavour"] == 13).all()
+    # The file's own pair mass M, from the same four-momenta, has 11 digits.
+    np.testing.assert_allclose(data["mll"], data["M"], rtol=1e-7)
+    assert metadata["renamed_branches"]["pt1"] == "raw_pt1"
+    # Lepton 1 is the negative muon; same-charge pairs are never selected.
+    opposite = (data["Q1"] != data["Q2"]).to_numpy()
+    pt_negative = np.where(
+        data["Q1"] < 0,
+        np.hypot(data["px1"], data["py1"]),
+        np.hypot(data["px2"], data["py2"]),
+    )
+    np.testing.assert_allclose(data["pt1"][opposite], pt_negative[opposite])
+    assert not data["selected"][~opposite].any()
+    assert data["selected"][opposite].any()
+
+
+def test_root_branch_choice(shared_data: Path, tmp_path: Path) -> None:
+    output = tmp_path / "data.parquet"
+    status = main(
+        [
+            "convert",
+            str(shared_data / ZMUMU),
+            "-o",
+            str(output),
+            "--tree",
+            "events",
+            "--branches",
+            "Run,Event,M",
+            "--chunk-size",
+            "500",
+        ]
+    )
+    assert status == 0
+    data, _ = frame_of(output)
+    assert {"Run", "Event", "M", "mll"} <= set(data.columns)
+    assert "E1" not in data.columns
+    np.testing.assert_array_equal(data["event_index"], np.arange(2304))
+    reference = uproot.open(shared_data / ZMUMU)["events"]["Event"].array(library="np")
+    np.testing.assert_array_equal(data["Event"], reference)
+
+
+def assert_failed_cleanly(
+    argv: list[str], output: Path, capsys: pytest.CaptureFixture[str], *needles: str
+) -> None:
+    """Run the command, expecting exit 2, one error line and no file left."""
+    status = main(argv)
+    error = capsys.readouterr().err.strip()
+    assert status == 2
+    assert len(error.splitlines()) == 1
+    for needle in needles:
+        assert needle in error
+    assert list(output.parent.iterdir()) == []
+
+
+def test_not_lhe_or_root_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    readme = shared_data / "README.md"
+    assert_failed_cleanly(
+        ["convert", str(readme), "-o", str(output)],
+        output,
+        capsys,
+        "README.md",
+        "neither",
+    )
+
+
+def test_truncated_gzip_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    damaged = tmp_path / "truncated.lhe.gz"
+    damaged.write_bytes((shared_data / MLM).read_bytes()[:600_000])
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    assert_failed_cleanly(
+        ["convert", str(damaged), "-o", str(output), "--chunk-size", "1000"],
+        output,
+        capsys,
+        "truncated.lhe.gz",
+        "event",
+    )
+
+
+def test_single_lepton_event_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    assert_failed_cleanly(
+        ["convert", str(shared_data / POWHEG_W), "-o", str(output)],
+        output,
+        capsys,
+        POWHEG_W,
+        "event 0",
+        "1 charged leptons",
+    )
+
+
+def test_missing_tree_and_branch_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    root = str(shared_data / ZMUMU)
+    assert_failed_cleanly(
+        ["convert", root, "-o", str(output), "--tree", "muons"],
+        output,
+        capsys,
+        "'muons' not found",
+        ZMUMU,
+        "['events']",
+    )
+    assert_failed_cleanly(
+        ["convert", root, "-o", str(output), "--branches", "M,mass"],
+        output,
+        capsys,
+        "branch 'mass' not found",
+        ZMUMU,
+        "'px1'",
+    )
+
+
+def test_existing_output_kept_on_failure(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "events.parquet"
+    convert_files([shared_data / POWHEG_Z], output)
+    before = output.read_bytes()
+    status = main(["convert", str(shared_data / POWHEG_W), "-o", str(output)])
+    assert status == 2
+    assert output.read_bytes() == before
+    assert pq.read_metadata(output).num_rows == 100

@@ -531,8 +531,11 @@ def partition_information_from_sums(
     sensitive_information, _ = information_from_bins(
         sensitive_weight, sensitive_dweight
     )
+    # The normalisation is profiled over the bins that enter I(P), so bins
+    # with W_k <= 0 are left out of the totals too.
+    kept = table.weight > 0
     shape_information = _shape_matrix(
-        information, float(table.weight.sum()), table.dweight.sum(axis=0)
+        information, float(table.weight[kept].sum()), table.dweight[kept].sum(axis=0)
     )
     shape_ideal = _shape_matrix(ideal, total_weight, total_dweight)
 

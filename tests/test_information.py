@@ -515,6 +515,21 @@ def test_nonpositive_bins_reported_not_summed() -> None:
     assert result.bins.n_events[2] == 2
 
 
+def test_shape_information_skips_nonpositive_bins() -> None:
+    """The profiled normalisation uses the same bins as I(P).
+
+    Bin 0 (W 1, D 1) is the only bin in I(P), and one bin has no shape
+    information: I_shape = 1 - 1^2 / 1 = 0. Totals that included bin 1
+    (W -0.9) would give 1 - 1^2 / 0.1 = -9.
+    """
+    events = Events.from_arrays([1.0, 0.1, -1.0], [1.0, 0.0, 0.0])
+    with pytest.warns(NonPositiveBinWarning):
+        result = partition_information(events, np.array([0, 1, 1]), 2)
+    assert result.nonpositive_bins.tolist() == [1]
+    assert result.information[0, 0] == pytest.approx(1.0)
+    assert result.shape_information[0, 0] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_empty_bin_not_listed_as_nonpositive() -> None:
     events = Events.from_arrays([1.0, 2.0], [0.5, 1.0])
     result = partition_information(events, np.array([0, 2]), 3)

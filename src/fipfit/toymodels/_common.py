@@ -137,7 +137,8 @@ class ToyModel(abc.ABC):
         setting, resolved), ``seed`` and ``n_signal``, as
         `fipfit.weightmodels.weight_model_from_metadata` expects.
         """
-        seed = random_state if isinstance(random_state, int | None) else None
+        # A Generator has no seed to record: the file then stores null.
+        seed = int(random_state) if isinstance(random_state, numbers.Integral) else None
         return {
             "weight_model": self.name,
             "settings": self.resolve_settings(settings),

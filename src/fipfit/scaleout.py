@@ -27,11 +27,12 @@ from typing import Any, Protocol
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from dask.delayed import delayed
 from numpy.typing import ArrayLike, NDArray
 
 from fipfit.binning import check_edges, labels_from_edges
-from fipfit.errors import FipfitError, InvalidEventsError
+from fipfit.errors import FileFormatError, FipfitError, InvalidEventsError
 from fipfit.events import (
     EventColumns,
     Events,
@@ -145,7 +146,10 @@ def read_dataset(path: str | Path, columns: EventColumns | None = None) -> Event
             "Parquet event files"
         )
     columns = columns or EventColumns()
-    frame = dd.read_parquet(str(source))
+    try:
+        frame = dd.read_parquet(str(source))
+    except (pa.ArrowException, OSError) as error:
+        raise _dataset_error(str(source), error) from None
     names = [str(name) for name in frame.columns]
     if columns.weight not in names:
         raise missing_column_error(columns.weight, names, "weight column")
@@ -271,8 +275,26 @@ def _reduce(
         if len(mapped) % 2:
             pairs.append(mapped[-1])
         mapped = pairs
-    result = mapped[0].compute()
+    result = _compute(mapped[0], dataset.source)
     return dict(result)
+
+
+def _compute(task: Any, source: str) -> Any:
+    """Compute a Dask task, turning errors of reading the files into FipfitError."""
+    try:
+        return task.compute()
+    except (pa.ArrowException, OSError, KeyError) as error:
+        # Dask reads the files only here: a truncated file raises ArrowInvalid,
+        # and a file without a column that the others have raises KeyError.
+        raise _dataset_error(source, error) from None
+
+
+def _dataset_error(source: str, error: BaseException) -> FileFormatError:
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return FileFormatError(
+        f"cannot read the Parquet dataset '{source}': {reason}; a file is "
+        "truncated or corrupt, or the files do not all have the same columns"
+    )
 
 
 def _add(left: Sums, right: Sums) -> Sums:
@@ -796,7 +818,7 @@ def weighted_subsample(
         delayed(_sample_partition, pure=True)(part, context, index, rate, random_state)
         for index, part in enumerate(dataset.frame[needed].to_delayed())
     ]
-    frames = delayed(list, pure=True)(parts).compute()
+    frames = _compute(delayed(list, pure=True)(parts), dataset.source)
     frame = pd.concat(frames, ignore_index=True)
     return Events.from_frame(frame, dataset.columns)
 

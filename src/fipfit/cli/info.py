@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from fipfit.cli._common import add_column_options, columns_from_args, print_json
 from fipfit.cli._dask import add_dask_options, dask_requested, info_with_dask
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from fipfit.events import Events
 
 __all__ = ["register"]
 
@@ -25,17 +32,49 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "file", help="event file (.parquet or .csv), or a folder of Parquet files"
     )
-    parser.add_argument("--by", metavar="COLUMN", help="column to partition in")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--by", metavar="COLUMN", help="column to partition in")
+    source.add_argument(
+        "--model",
+        metavar="MODEL",
+        help="partition in the output of this model file (from 'fipfit train'): "
+        "a regressor's estimate of gamma or a classifier's signal probability",
+    )
     bins = parser.add_mutually_exclusive_group()
     bins.add_argument(
         "--bins",
         type=int,
         default=20,
         metavar="K",
-        help="number of equal-weight bins of --by (default: 20)",
+        help="number of bins of --by or --model (default: 20)",
     )
     bins.add_argument(
-        "--edges", metavar="E1,E2,...", help="bin edges of --by, increasing"
+        "--edges",
+        metavar="E1,E2,...",
+        help="bin edges of --by or --model, increasing",
+    )
+    parser.add_argument(
+        "--binning",
+        choices=("quantile", "optimal"),
+        default="quantile",
+        help="quantile: bins of equal weight; optimal: the bins with the most "
+        "information, found by dynamic programming over --prebins equal-weight "
+        "pre-bins (default: quantile)",
+    )
+    parser.add_argument(
+        "--min-weight",
+        type=float,
+        default=0.0,
+        metavar="W",
+        help="smallest total weight of an optimal bin, for example the minimum "
+        "expected count over the luminosity (default: 0)",
+    )
+    parser.add_argument(
+        "--prebins",
+        type=int,
+        default=1000,
+        metavar="M",
+        help="number of equal-weight pre-bins of --binning optimal (default: 1000)",
     )
     parser.add_argument("--param", metavar="NAME", help="report this parameter only")
     parser.add_argument(
@@ -57,12 +96,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Compute and print the information of the requested partition."""
     if dask_requested(args):
+        _check_dask_options(args)
         return info_with_dask(args, _print_text)
 
     import numpy as np
 
-    from fipfit.binning import labels_from_edges, quantile_edges
-    from fipfit.errors import FipfitError
     from fipfit.formats.table import read_events
     from fipfit.information import partition_information
     from fipfit.summary import information_summary
@@ -72,25 +110,12 @@ def run(args: argparse.Namespace) -> int:
     if args.param is not None:
         events.parameter_index(args.param)
 
-    if args.by is None:
+    if args.by is None and args.model is None:
         labels = np.zeros(len(events), dtype=np.intp)
         n_bins = 1
         edges = None
     else:
-        values = events.column(args.by)
-        if args.edges is not None:
-            try:
-                edges = np.array([float(e) for e in args.edges.split(",")])
-            except ValueError:
-                raise FipfitError(
-                    f"--edges must be numbers separated by commas, got '{args.edges}'"
-                ) from None
-        else:
-            if args.bins < 1:
-                raise FipfitError(f"--bins must be at least 1, got {args.bins}")
-            chosen = events.selected
-            edges = quantile_edges(values[chosen], events.weight[chosen], args.bins)
-        labels = labels_from_edges(values, edges)
+        labels, edges = _partition_by_values(args, events)
         n_bins = edges.size - 1
 
     result = partition_information(events, labels, n_bins)
@@ -102,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     summary = information_summary(result, bootstrap, parameter=args.param)
     summary["partition"] = {
         "by": args.by,
+        "model": args.model,
+        "binning": None if edges is None or args.edges else args.binning,
         "edges": None if edges is None else [float(e) for e in edges],
     }
     if args.json:
@@ -109,6 +136,59 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(summary)
     return 0
+
+
+def _check_dask_options(args: argparse.Namespace) -> None:
+    from fipfit.errors import FipfitError
+
+    if args.model is not None or args.binning != "quantile":
+        raise FipfitError(
+            "not supported: --model and --binning optimal read the events into "
+            "memory; leave out the Dask options or convert the folder to one file"
+        )
+
+
+def _partition_by_values(
+    args: argparse.Namespace, events: Events
+) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Return the bin labels and edges of a partition in --by or --model."""
+    from fipfit.binning import check_edges, labels_from_edges, labels_within_edges
+    from fipfit.errors import FipfitError
+    from fipfit.modelfile import load_model
+    from fipfit.study import binned_edges
+
+    if args.model is not None:
+        values = load_model(args.model).output(events, parameter=args.param)
+    else:
+        values = events.column(args.by)
+    if args.edges is not None:
+        try:
+            numbers = [float(e) for e in args.edges.split(",")]
+        except ValueError:
+            raise FipfitError(
+                f"--edges must be numbers separated by commas, got '{args.edges}'"
+            ) from None
+        edges = check_edges(numbers)
+        return labels_from_edges(values, edges), edges
+    if args.bins < 1:
+        raise FipfitError(f"--bins must be at least 1, got {args.bins}")
+    if args.binning == "quantile" and args.min_weight != 0:
+        raise FipfitError("--min-weight applies to --binning optimal only")
+    chosen = events.selected
+    if not chosen.any():
+        raise FipfitError("no event is selected: there is nothing to partition")
+    index = None if args.param is None else events.parameter_index(args.param)
+    dweight = events.dweight[chosen] if index is None else events.dweight[chosen, index]
+    edges = binned_edges(
+        values[chosen],
+        events.weight[chosen],
+        dweight,
+        args.bins,
+        args.binning,
+        n_prebins=args.prebins,
+        min_weight=args.min_weight,
+    )
+    return labels_within_edges(values, edges), edges
 
 
 def _format(value: object) -> str:
@@ -120,8 +200,13 @@ def _format(value: object) -> str:
 
 
 def _print_text(summary: dict[str, object]) -> None:
-    by = summary["partition"]["by"] if isinstance(summary["partition"], dict) else None
-    title = f"partition in '{by}'" if by else "single bin (counting)"
+    partition = summary["partition"] if isinstance(summary["partition"], dict) else {}
+    if partition.get("model"):
+        title = f"partition in the output of model '{partition['model']}'"
+    elif partition.get("by"):
+        title = f"partition in '{partition['by']}'"
+    else:
+        title = "single bin (counting)"
     rows = [
         ("partition", f"{title}, {summary['n_bins']} bins"),
         ("events in partition", summary["n_events"]),

@@ -19,6 +19,7 @@ import pkgutil
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 __all__ = ["main"]
 
@@ -41,11 +42,18 @@ def _command_modules() -> list[str]:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, as other errors are."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every command's sub-parser."""
     from fipfit import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fipfit",
         description=(
             "Fisher information of binned fits of weighted Monte Carlo events: "

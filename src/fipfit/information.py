@@ -229,26 +229,30 @@ def bin_table(
     signal: NDArray[np.bool_] | None = None,
 ) -> BinTable:
     """Sum weights and derivatives of events with bin labels in [0, n_bins)."""
-    inside = (labels >= 0) & (labels < n_bins)
+    # Two reductions find the common case of every label in range without
+    # building a mask.
+    all_inside = labels.size == 0 or (labels.min() >= 0 and labels.max() < n_bins)
     bins, w, d = labels, weight, dweight
-    if not inside.all():
+    inside = None
+    if not all_inside:
+        inside = (labels >= 0) & (labels < n_bins)
         bins = labels[inside]
         w, d = _compress(inside, weight, dweight)
     bin_weight, bin_dweight = _bin_sums(w, d, bins, n_bins)
     # n_effective does not change when all weights scale, so the weights are
     # divided by the largest |w| first: w * w would underflow to 0 for w near
     # 1e-300 and overflow for w near 1e300.
-    scale = float(np.max(np.abs(w), initial=0.0)) or 1.0
-    scaled = w / scale
-    scaled_weight = weighted_bincount(bins, scaled, n_bins)
-    sum_w2 = weighted_bincount(bins, scaled * scaled, n_bins)
+    scale = max(float(w.max(initial=0.0)), -float(w.min(initial=0.0))) or 1.0
+    squared = np.square(w / scale)
+    sum_w2 = weighted_bincount(bins, squared, n_bins)
+    scaled_weight = bin_weight / scale
     counts = np.bincount(bins, minlength=n_bins).astype(np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         n_effective = np.where(sum_w2 > 0, scaled_weight**2 / sum_w2, 0.0)
     signal_weight = None
     if signal is not None:
         signal_weight = weighted_bincount(
-            bins, np.where(signal if inside.all() else signal[inside], w, 0.0), n_bins
+            bins, np.where(signal if inside is None else signal[inside], w, 0.0), n_bins
         )
     return bin_table_from_sums(
         bin_weight, bin_dweight, counts, n_effective, signal_weight=signal_weight
@@ -426,18 +430,20 @@ def partition_information(
         raise InvalidEventsError(f"labels reach {largest} but n_bins is {k}")
 
     w, d = events.weight, events.dweight
-    inside = bins >= 0
+    inside = None if bins.min() >= 0 else bins >= 0
     ideal = _ideal_matrix(w, d)
     # Most partitions keep every event, or every event is sensitive; those
     # cases reuse the sums they share instead of another pass over the events.
-    ideal_selected = ideal if inside.all() else _ideal_matrix(*_compress(inside, w, d))
+    ideal_selected = (
+        ideal if inside is None else _ideal_matrix(*_compress(inside, w, d))
+    )
     signal = None if events.label is None else events.label == 1
     table = bin_table(w, d, bins, k, signal=signal)
     sensitive = d[:, 0] != 0 if d.shape[1] == 1 else np.any(d != 0, axis=1)
     if sensitive.all():
         sensitive_weight, sensitive_dweight = table.weight, table.dweight
     else:
-        keep = sensitive & inside
+        keep = sensitive if inside is None else sensitive & inside
         sensitive_weight, sensitive_dweight = _bin_sums(
             *_compress(keep, w, d), bins[keep], k
         )

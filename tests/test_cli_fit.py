@@ -138,6 +138,7 @@ def test_fit_text_output(peak_file: Path, capsys: pytest.CaptureFixture[str]) ->
     output = capsys.readouterr().out
     assert "Fisher error" in output
     assert "pull width" in output
+    assert "MC shift of the mean" in output
 
 
 @pytest.mark.parametrize(

@@ -313,6 +313,11 @@ def _print_text(summary: dict[str, Any]) -> None:
             "pull width",
             f"{_format(summary['pull_std'])} +- {_format(summary['pull_std_error'])}",
         ),
+        (
+            "MC shift of the mean",
+            f"{_format(summary['mc_shift'])} Fisher errors "
+            f"(expected spread {_format(summary['mc_shift_scale'])})",
+        ),
         ("fits per second", summary["toys_per_second"]),
     ]
     if summary.get("pyhf") is not None:

@@ -285,7 +285,7 @@ def test_single_lepton_event_rejected(
         capsys,
         POWHEG_W,
         "event 0",
-        "1 charged leptons",
+        "1 charged lepton (PDG ids [11])",
     )
 
 

@@ -652,9 +652,10 @@ def _check_pairs(
         return
     row = int(np.flatnonzero(~ok)[0])
     ids = ak.to_list(leptons.id[row])
+    noun = "charged lepton" if len(ids) == 1 else "charged leptons"
     raise FileFormatError(
         f"event {int(chunk.index[row])} (counting from 0) of '{path}' has "
-        f"{len(ids)} charged leptons (PDG ids {ids}), not an l+ l- pair of one "
+        f"{len(ids)} {noun} (PDG ids {ids}), not an l+ l- pair of one "
         "flavour: convert Drell-Yan samples (Z/gamma* -> e+ e- or mu+ mu-) only"
     )
 

@@ -511,8 +511,8 @@ def settings_from_card(
     if missing:
         options = ", ".join(f"--{key}" for key in missing)
         raise FipfitError(
-            f"no value for {missing}: the input has no parameter card that "
-            f"gives them; pass {options}"
+            f"the line-shape reference point lacks {missing}: the input has no "
+            f"parameter card that gives them, so pass {options}"
         )
     settings = LineshapeSettings.from_reference(
         found["mz"], found["sin2theta"], found["width"], width_scheme=width_scheme

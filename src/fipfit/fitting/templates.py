@@ -26,83 +26,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from scipy.interpolate import CubicSpline
 
 from fipfit.errors import FipfitError, InvalidEventsError
 from fipfit.events import Events, as_float_array
+from fipfit.fitting.binmodels import BinModel, PolynomialModel
+from fipfit.fitting.exact import ExactWeights, grid_ranges, interpolate_exact
 from fipfit.information import weighted_bincount
-from fipfit.weightmodels import WeightModel, weight_model_from_metadata
+from fipfit.weightmodels import weight_model_from_metadata
 
 __all__ = ["Templates", "bin_weights_at", "partition_labels"]
 
 FloatArray = NDArray[np.float64]
 Method = Literal["auto", "exact", "linear", "quadratic"]
-
-#: Grid points of the exact single-parameter spline.
-DEFAULT_SPLINE_POINTS = 41
-#: Grid points per parameter of the exact several-parameter polynomial.
-DEFAULT_POLYNOMIAL_POINTS = 5
-#: Relative tolerance when checking that the weight model reproduces the weights.
-MODEL_CHECK_TOLERANCE = 1e-8
-
-
-class _BinModel(Protocol):
-    def value(self, theta: FloatArray) -> FloatArray: ...
-
-    def jacobian(self, theta: FloatArray) -> FloatArray: ...
-
-
-@dataclass(frozen=True)
-class _Polynomial:
-    """W(theta) = c + J . t + 1/2 t^T H t with t = theta - theta_0, per bin."""
-
-    theta0: FloatArray  # (p,)
-    constant: FloatArray  # (K,)
-    linear: FloatArray  # (K, p)
-    hessian: FloatArray | None  # (K, p, p)
-
-    def value(self, theta: FloatArray) -> FloatArray:
-        t = theta - self.theta0
-        result = self.constant + self.linear @ t
-        if self.hessian is not None:
-            result = result + 0.5 * np.einsum("kij,i,j->k", self.hessian, t, t)
-        return np.asarray(result, dtype=np.float64)
-
-    def jacobian(self, theta: FloatArray) -> FloatArray:
-        if self.hessian is None:
-            return self.linear
-        t = theta - self.theta0
-        return np.asarray(self.linear + self.hessian @ t, dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class _Spline:
-    """Per-bin cubic spline in one parameter, evaluated by Horner's rule."""
-
-    knots: FloatArray  # (n_grid,)
-    coefficients: FloatArray  # (4, n_grid - 1, K), highest power first
-
-    def _locate(self, theta: FloatArray) -> tuple[int, float]:
-        x = float(theta[0])
-        index = int(np.searchsorted(self.knots, x, side="right")) - 1
-        index = min(max(index, 0), self.knots.size - 2)
-        return index, x - float(self.knots[index])
-
-    def value(self, theta: FloatArray) -> FloatArray:
-        index, dx = self._locate(theta)
-        c = self.coefficients[:, index]
-        return np.asarray(((c[0] * dx + c[1]) * dx + c[2]) * dx + c[3])
-
-    def jacobian(self, theta: FloatArray) -> FloatArray:
-        index, dx = self._locate(theta)
-        c = self.coefficients[:, index]
-        slope = (3.0 * c[0] * dx + 2.0 * c[1]) * dx + c[2]
-        return np.asarray(slope[:, np.newaxis])
 
 
 def partition_labels(
@@ -138,12 +77,6 @@ def parameter_indices(
     if len(parameters) == 0:
         raise FipfitError("no parameter to fit: name at least one")
     return np.array([events.parameter_index(name) for name in parameters])
-
-
-def _derivative_column(parameter: str, all_parameters: Sequence[str]) -> str:
-    if tuple(all_parameters) == ("theta",):
-        return "dweight"
-    return f"dweight_{parameter}"
 
 
 def _second_derivative_column(first: str, second: str, single: bool) -> list[str]:
@@ -184,56 +117,6 @@ def _second_derivatives(
             "'d2weight_<name>' for every fitted parameter or drop the others"
         )
     return result
-
-
-def _full_theta(
-    reference: FloatArray, indices: NDArray[np.intp], theta: FloatArray
-) -> FloatArray:
-    full = reference.copy()
-    full[indices] = theta
-    return full
-
-
-class _ExactWeights:
-    """Exact per-bin weights W_k(theta) from a weight model, for the inside events."""
-
-    def __init__(
-        self,
-        events: Events,
-        labels: NDArray[np.intp],
-        n_bins: int,
-        indices: NDArray[np.intp],
-        found: tuple[WeightModel, dict[str, Any]],
-    ) -> None:
-        self.model, self.settings = found
-        inside = labels >= 0
-        self.frame: pd.DataFrame = events.data.loc[inside].reset_index(drop=True)
-        self.bins = labels[inside]
-        self.n_bins = n_bins
-        self.indices = indices
-        self.reference = np.asarray(self.model.theta0(self.settings), dtype=np.float64)
-        self._check(events.weight[inside])
-
-    def _check(self, weight: FloatArray) -> None:
-        at_reference = self.model.weight_at(self.frame, self.reference, self.settings)
-        scale = float(np.max(np.abs(weight))) if weight.size else 1.0
-        deviation = float(np.max(np.abs(at_reference - weight))) if weight.size else 0
-        if deviation > MODEL_CHECK_TOLERANCE * max(scale, 1e-300):
-            raise InvalidEventsError(
-                f"the weight model '{self.model.name}' named in the file's metadata "
-                "does not reproduce the weight column at theta_0 (largest "
-                f"difference {deviation:.3g}): the weights were changed after "
-                "generation; use method='linear' or remove the model from the "
-                "metadata"
-            )
-
-    def at(self, theta: ArrayLike) -> FloatArray:
-        """Return W_k at the fitted parameters `theta`, shape (K,)."""
-        full = _full_theta(
-            self.reference, self.indices, np.atleast_1d(as_float_array(theta, "theta"))
-        )
-        weight = self.model.weight_at(self.frame, full, self.settings)
-        return weighted_bincount(self.bins, np.asarray(weight), self.n_bins)
 
 
 def bin_weights_at(
@@ -281,7 +164,7 @@ def bin_weights_at(
                 "exact templates need a weight model in the events' metadata "
                 "(keys 'weight_model' and 'settings'): use method='linear'"
             )
-        return _ExactWeights(events, bins, k, indices, found).at(point)
+        return ExactWeights(events, bins, k, indices, found).at(point)
     polynomial = _expansion(events, bins, k, indices, method)
     return polynomial.value(point)
 
@@ -292,7 +175,7 @@ def _expansion(
     n_bins: int,
     indices: NDArray[np.intp],
     method: Method,
-) -> _Polynomial:
+) -> PolynomialModel:
     inside = bins >= 0
     b = bins[inside]
     chosen = [events.parameters[i] for i in indices]
@@ -316,7 +199,7 @@ def _expansion(
                     hessian[:, i, j] = weighted_bincount(b, second[:, i, j], n_bins)
             hessian = 0.5 * (hessian + hessian.transpose(0, 2, 1))
     theta0 = _reference_point(events, indices)
-    return _Polynomial(theta0, constant, linear, hessian)
+    return PolynomialModel(theta0, constant, linear, hessian)
 
 
 def _reference_point(events: Events, indices: NDArray[np.intp]) -> FloatArray:
@@ -378,7 +261,7 @@ class Templates:
     limits: FloatArray
     interpolation_error: float
     scale: float
-    _model: _BinModel
+    _model: BinModel
 
     @property
     def n_bins(self) -> int:
@@ -488,10 +371,10 @@ class Templates:
                     "exact templates need a weight model in the events' metadata "
                     "(keys 'weight_model' and 'settings'): use method='linear'"
                 )
-            exact = _ExactWeights(events, bins, k, indices, found)
+            exact = ExactWeights(events, bins, k, indices, found)
             theta0 = exact.reference[indices]
-            ranges = _grid_ranges(events, indices, theta0, theta_range)
-            model, limits, error, label = _interpolate(exact, ranges, n_grid)
+            ranges = grid_ranges(events, indices, theta0, theta_range)
+            model, limits, error, label = interpolate_exact(exact, ranges, n_grid)
         else:
             polynomial = _expansion(events, bins, k, indices, method)
             theta0 = polynomial.theta0
@@ -534,126 +417,7 @@ def _check_bins(counts: NDArray[np.int64], weight: FloatArray) -> None:
         )
 
 
-def _grid_ranges(
-    events: Events,
-    indices: NDArray[np.intp],
-    theta0: FloatArray,
-    theta_range: ArrayLike | None,
-) -> FloatArray:
-    """Grid range per fitted parameter, shape (p, 2)."""
-    p = indices.size
-    if theta_range is not None:
-        ranges = np.asarray(as_float_array(theta_range, "theta_range"))
-        if ranges.shape == (2,):
-            ranges = np.tile(ranges, (p, 1))
-        if ranges.shape != (p, 2) or np.any(ranges[:, 1] <= ranges[:, 0]):
-            raise FipfitError(
-                f"theta_range must be (low, high) per parameter with low < high, "
-                f"got {ranges.tolist()}"
-            )
-        outside = (theta0 < ranges[:, 0]) | (theta0 > ranges[:, 1])
-        if outside.any():
-            raise FipfitError(
-                f"theta_range {ranges.tolist()} does not contain theta_0 = "
-                f"{theta0.tolist()}: widen it"
-            )
-        return ranges
-    w = events.weight
-    nonzero = w != 0
-    total = float(np.abs(w).sum())
-    ideal = np.array(
-        [np.sum(events.dweight[nonzero, i] ** 2 / np.abs(w[nonzero])) for i in indices]
-    )
-    half_width = 0.5 / np.sqrt(ideal / total)
-    return np.column_stack([theta0 - half_width, theta0 + half_width])
-
-
-def _interpolate(
-    exact: _ExactWeights, ranges: FloatArray, n_grid: int | None
-) -> tuple[_BinModel, FloatArray, float, str]:
-    p = ranges.shape[0]
-    if p == 1:
-        points = DEFAULT_SPLINE_POINTS if n_grid is None else n_grid
-        if points < 5:
-            raise FipfitError(f"the spline grid needs at least 5 points, got {points}")
-        if points % 2 == 0:
-            points += 1  # odd, so that every other point spans the same range
-        grid = np.linspace(ranges[0, 0], ranges[0, 1], points)
-        values = np.vstack([exact.at([theta]) for theta in grid])
-        grid, values = _positive_span(grid, values, exact.reference[exact.indices][0])
-        spline = CubicSpline(grid, values, axis=0)
-        coarse = CubicSpline(grid[::2], values[::2], axis=0)
-        middle = grid[1::2]
-        error = float(
-            np.max(np.abs(coarse(middle) - values[1::2]) / np.abs(values[1::2]))
-        )
-        model = _Spline(grid, np.asarray(spline.c, dtype=np.float64))
-        return model, np.array([[grid[0], grid[-1]]]), error, "exact-spline"
-
-    points = DEFAULT_POLYNOMIAL_POINTS if n_grid is None else n_grid
-    if points < 3:
-        raise FipfitError(f"the grid needs at least 3 points per axis, got {points}")
-    axes = [np.linspace(low, high, points) for low, high in ranges]
-    theta0 = exact.reference[exact.indices]
-    shifts = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, p)
-    values = np.vstack([exact.at(theta) for theta in shifts])
-    if np.any(values <= 0):
-        raise FipfitError(
-            "some template bins reach W_k <= 0 inside theta_range "
-            f"{ranges.tolist()}: narrow theta_range"
-        )
-    polynomial, residual = _fit_quadratic(shifts - theta0, values, theta0)
-    return polynomial, ranges.copy(), residual, "exact-polynomial"
-
-
-def _positive_span(
-    grid: FloatArray, values: FloatArray, theta0: float
-) -> tuple[FloatArray, FloatArray]:
-    """Keep the contiguous grid points around theta_0 where every W_k > 0."""
-    positive = np.all(values > 0, axis=1)
-    start = int(np.argmin(np.abs(grid - theta0)))
-    low = start
-    while low > 0 and positive[low - 1]:
-        low -= 1
-    high = start
-    while high < grid.size - 1 and positive[high + 1]:
-        high += 1
-    if high - low < 4:
-        raise FipfitError(
-            "template bins reach W_k <= 0 within a few grid steps of theta_0: "
-            "narrow theta_range or increase the number of grid points"
-        )
-    if (high - low) % 2:
-        high -= 1  # keep an odd number of points for the error estimate
-    return grid[low : high + 1], values[low : high + 1]
-
-
-def _fit_quadratic(
-    shifts: FloatArray, values: FloatArray, theta0: FloatArray
-) -> tuple[_Polynomial, float]:
-    """Fit c + J t + 1/2 t^T H t per bin to exact values at shifts t."""
-    n, p = shifts.shape
-    pairs = [(i, j) for i in range(p) for j in range(i, p)]
-    design = np.column_stack(
-        [np.ones(n), shifts] + [shifts[:, i] * shifts[:, j] for i, j in pairs]
-    )
-    solution, *_ = np.linalg.lstsq(design, values, rcond=None)
-    coefficients = np.asarray(solution, dtype=np.float64)
-    residual = float(np.max(np.abs(design @ coefficients - values) / np.abs(values)))
-    k = values.shape[1]
-    hessian = np.zeros((k, p, p))
-    for column, (i, j) in enumerate(pairs, start=1 + p):
-        if i == j:
-            hessian[:, i, i] = 2.0 * coefficients[column]
-        else:
-            hessian[:, i, j] = hessian[:, j, i] = coefficients[column]
-    return (
-        _Polynomial(theta0, coefficients[0], coefficients[1 : 1 + p].T, hessian),
-        residual,
-    )
-
-
-def _positive_range(polynomial: _Polynomial) -> FloatArray:
+def _positive_range(polynomial: PolynomialModel) -> FloatArray:
     """Limits of a one-parameter expansion inside which every W_k > 0.
 
     Several parameters get no limits: the positive region is not a box.

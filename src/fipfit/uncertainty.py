@@ -61,21 +61,24 @@ def group_sums(
     """
     w, d = events.weight, events.dweight
     p = d.shape[1]
-    inside = labels >= 0
-    cell = groups[inside] * n_bins + labels[inside]
     size = n_groups * n_bins
-    bin_weight = weighted_bincount(cell, w[inside], size)
+    # Events outside the partition go to a spare cell past the last one, which
+    # is dropped after the sums: cheaper than copying the events that remain.
+    cell = np.multiply(groups, n_bins, dtype=np.intp)
+    cell += labels
+    if labels.size and labels.min() < 0:
+        cell[labels < 0] = size
+    bin_weight = weighted_bincount(cell, w, size + 1)[:size]
     bin_dweight = np.stack(
-        [weighted_bincount(cell, d[inside, i], size) for i in range(p)], axis=-1
+        [weighted_bincount(cell, d[:, i], size + 1)[:size] for i in range(p)],
+        axis=-1,
     )
-    nonzero = w != 0
-    gamma_d = d[nonzero] / w[nonzero, np.newaxis]
+    # Events with zero weight have zero derivative and contribute nothing.
+    gamma = np.divide(d, w[:, np.newaxis], out=np.zeros_like(d), where=w[:, None] != 0)
     ideal = np.empty((n_groups, p, p))
     for i in range(p):
         for j in range(i, p):
-            values = weighted_bincount(
-                groups[nonzero], d[nonzero, i] * gamma_d[:, j], n_groups
-            )
+            values = weighted_bincount(groups, d[:, i] * gamma[:, j], n_groups)
             ideal[:, i, j] = values
             ideal[:, j, i] = values
     return (
@@ -133,12 +136,14 @@ def bootstrap_information(
             f"labels reach {given.max()} but n_bins is {n_bins}: "
             "pass the partition's number of bins"
         )
-    bins = np.where(events.selected, given, -1).astype(np.intp)
+    bins = given.astype(np.intp, copy=False)
+    if not events.selected.all():
+        bins = np.where(events.selected, bins, -1)
     rng = np.random.default_rng(random_state)
     n = len(events)
     g = min(n_groups, n)
     groups = rng.permutation(n) if g == n else rng.integers(0, g, size=n)
-    groups = groups.astype(np.intp)
+    groups = groups.astype(np.intp, copy=False)
     bin_weight, bin_dweight, ideal = group_sums(events, bins, n_bins, groups, g)
     return bootstrap_from_group_sums(
         bin_weight, bin_dweight, ideal, n_resamples=n_resamples, rng=rng

@@ -79,6 +79,7 @@ _INTEGER_FIELDS = frozenset({"id", "status", "mother1", "mother2", "color1", "co
 _READ_ERRORS = (
     EOFError,
     OSError,
+    OverflowError,
     zlib.error,
     ValueError,
     IndexError,
@@ -402,8 +403,18 @@ def iter_lhe_chunks(
         If the file is not LHE, or is truncated or damaged; the message names
         the event where reading stopped.
     """
-    for first, events, _ in _iter_event_lists(path, chunk_size):
-        yield _chunk_array(events, first)
+    for first, events, source in _iter_event_lists(path, chunk_size):
+        try:
+            array = _chunk_array(events, first)
+        except (OverflowError, ValueError) as error:
+            # An integer field beyond int64, or particle lists that Awkward
+            # cannot zip, from a damaged event that pylhe parsed.
+            raise FileFormatError(
+                f"cannot read events {first} to {first + len(events) - 1} "
+                f"(counting from 0) of '{source}': {_first_line(error)}; "
+                "the file is damaged"
+            ) from None
+        yield array
 
 
 def _chunk_array(events: list[Any], first: int) -> ak.Array:

@@ -15,6 +15,7 @@ from fipfit.study import (
     fip_versus_bins,
     metrics_study,
     peak_partitions,
+    pseudoexperiment_error,
     statistical_error,
 )
 from fipfit.toymodels import generate_events
@@ -191,3 +192,40 @@ def test_statistical_error_is_inverse_sqrt_information(peak_events):
 def test_metrics_study_invalid_partitions(peak_events, partitions, message):
     with pytest.raises(FipfitError, match=message):
         metrics_study(peak_events, partitions, n_resamples=10)
+
+
+def test_pseudoexperiment_error_matches_statistical_error(peak_events):
+    """200 fits of Poisson pseudo-data at L = 1 in 10 quantile bins of x.
+
+    The spread of the fitted mass should equal 1 / sqrt(I(P)) of the test
+    events. Its relative statistical error is 1 / sqrt(2 * 200) = 5%, and the
+    templates from half the events add a few percent, so 20% is about 3 sigma.
+    """
+    x = peak_events.column("x")
+    chosen = peak_events.selected
+    edges = quantile_edges(x[chosen], peak_events.weight[chosen], 10)
+    labels = labels_within_edges(x, edges)
+    error = pseudoexperiment_error(1.0, 200, random_state=1)(peak_events, labels, 10, 0)
+    expected = statistical_error(peak_events, labels, 10, 0)
+    assert error == pytest.approx(expected, rel=0.2)
+
+
+def test_infinite_error_ranks_last(peak_events):
+    """A partition whose fit fails gets error inf and still counts in the ranks."""
+
+    def error_or_inf(events, labels, n_bins, index):
+        fip = partition_information(events, labels, n_bins).fip[0]
+        return float("inf") if fip < 0.01 else 1 / np.sqrt(fip)
+
+    partitions = [
+        PartitionSpec("eta", "column", ("eta",)),
+        PartitionSpec("x", "column", ("x",)),
+        PartitionSpec("true_x", "column", ("true_x",)),
+    ]
+    result = metrics_study(
+        peak_events, partitions, n_bins=10, error_source=error_or_inf, n_resamples=10
+    )
+    assert result.table["error"].iloc[0] == np.inf
+    correlations = result.correlations.set_index("metric")
+    assert correlations.loc["fip", "n_partitions"] == 3
+    assert correlations.loc["fip", "spearman"] == pytest.approx(-1.0)

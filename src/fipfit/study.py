@@ -42,6 +42,7 @@ __all__ = [
     "fip_versus_bins",
     "metrics_study",
     "peak_partitions",
+    "pseudoexperiment_error",
     "statistical_error",
 ]
 
@@ -218,6 +219,67 @@ def statistical_error(
     except np.linalg.LinAlgError:
         return float("inf")
     return float(np.sqrt(variance)) if variance > 0 else float("inf")
+
+
+def pseudoexperiment_error(
+    luminosity: float,
+    n_toys: int = 200,
+    *,
+    max_failed_fraction: float = 0.1,
+    random_state: int | None = 0,
+) -> ErrorSource:
+    """Return an error source that fits Poisson pseudo-data in the partition.
+
+    The returned function splits the test events at random into two halves:
+    the templates of the fit come from one, the expected counts of the
+    pseudo-data from the other, each scaled by 2 to describe the yield of the
+    whole test sample. It returns the standard deviation of the fitted
+    parameter over `n_toys` fits at `luminosity`, or infinity when more than
+    `max_failed_fraction` of the fits fail (a partition that cannot measure
+    the parameter).
+
+    Parameters
+    ----------
+    luminosity : float
+        In the units of the event weights: 1 makes the pseudo-data as large
+        as the test sample when the weights are 1 per event.
+    n_toys : int, default 200
+        The relative error of the returned spread is about 1 / sqrt(2 n_toys).
+    max_failed_fraction : float, default 0.1
+    random_state : int or None, default 0
+        Seeds the split and the Poisson draws.
+    """
+
+    def error(
+        events: Events, labels: NDArray[np.intp], n_bins: int, index: int
+    ) -> float:
+        from fipfit.fitting import Templates, expected_counts, run_pseudoexperiments
+
+        half = np.random.default_rng(random_state).random(len(events)) < 0.5
+        templates = Templates.from_events(
+            events.take(half), labels[half], n_bins, scale=2.0
+        )
+        expected = expected_counts(
+            events.take(~half),
+            labels[~half],
+            templates.theta0,
+            luminosity,
+            n_bins,
+            scale=2.0,
+        )
+        toys = run_pseudoexperiments(
+            templates,
+            expected,
+            templates.theta0,
+            luminosity,
+            n_toys,
+            random_state=random_state,
+        )
+        if toys.n_failed > max_failed_fraction * toys.n_toys:
+            return float("inf")
+        return float(toys.statistics()["theta_hat_std"][index])
+
+    return error
 
 
 @dataclass(frozen=True)
@@ -447,7 +509,9 @@ def _study_row(
 def _rank_correlations(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for metric in STUDY_METRICS:
-        defined = np.isfinite(table[metric]) & np.isfinite(table["error"])
+        # An infinite error (a partition that cannot measure the parameter)
+        # ranks last; NaN marks a metric that does not apply.
+        defined = table[metric].notna() & table["error"].notna()
         count = int(defined.sum())
         rho = p_value = float("nan")
         if count >= 3 and table.loc[defined, metric].nunique() > 1:
@@ -503,8 +567,9 @@ def metrics_study(
     error_source : callable, optional
         ``error_source(test_events, labels, n_bins, parameter_index)`` returns
         the fit's error on the parameter, for example the spread of fitted
-        values over pseudo-experiments. Default `statistical_error`, the
-        large-sample error sqrt([I(P)^-1]_ii) of the test events.
+        values over pseudo-experiments (`pseudoexperiment_error`). Default
+        `statistical_error`, the large-sample error sqrt([I(P)^-1]_ii) of the
+        test events.
     random_state : int or None, default 0
         Seeds the split, the models and the bootstrap.
 

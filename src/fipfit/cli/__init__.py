@@ -18,7 +18,8 @@ import os
 import pkgutil
 import signal
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 __all__ = ["main"]
@@ -84,6 +85,22 @@ def _discard_stdout() -> None:
         pass
 
 
+def _one_line_warning(command: str) -> Callable[..., str]:
+    """Return a warnings formatter that prints the message alone, on one line."""
+
+    def format_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        line: str | None = None,
+    ) -> str:
+        text = str(message).splitlines()[0] if str(message) else category.__name__
+        return f"fipfit {command}: warning: {text}\n"
+
+    return format_warning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status."""
     from fipfit.errors import FipfitError
@@ -93,6 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    default_format = warnings.formatwarning
+    if not args.debug:
+        # Warnings read like errors: the message, without the library's
+        # file name and source line.
+        warnings.formatwarning = _one_line_warning(args.command)
     try:
         status: int = args.handler(args)
         # Flush inside the try, so that a closed pipe is handled below.
@@ -111,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"fipfit {args.command}: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = default_format
     return status
 
 

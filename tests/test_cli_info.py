@@ -356,3 +356,20 @@ def test_closed_pipe_exits_quietly(event_file: Path) -> None:
     status = process.wait(timeout=120)
     assert err == ""
     assert status == 141
+
+
+def test_installed_script_warning_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "negative.csv"
+    path.write_text("weight,dweight,x\n1,0.5,0.5\n-2,0.1,1.5\n1,0.2,1.6\n")
+    completed = subprocess.run(
+        [installed_script(), "info", str(path), "--by", "x", "--edges", "0,1,2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr == (
+        "fipfit info: warning: 1 bins have total weight <= 0 and are left out "
+        "of the information: bins [1]\n"
+    )

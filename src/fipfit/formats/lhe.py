@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fipfit.errors import FileFormatError, FipfitError
-from fipfit.reweighting.kinematics import FourMomentum, invariant_mass
+from fipfit.reweighting.kinematics import FourMomentum
 
 __all__ = [
     "DileptonRecord",
@@ -611,14 +611,13 @@ def dilepton_record(chunk: ak.Array, path: str | os.PathLike[str]) -> DileptonRe
         {"negative": leptons[leptons.id > 0], "positive": leptons[leptons.id < 0]}
     )
     pairs = pairs[pairs.negative.id == -pairs.positive.id]
-    mass = invariant_mass(
-        FourMomentum(
-            pairs.negative.e + pairs.positive.e,
-            pairs.negative.px + pairs.positive.px,
-            pairs.negative.py + pairs.positive.py,
-            pairs.negative.pz + pairs.positive.pz,
-        )
-    )
+    energy = pairs.negative.e + pairs.positive.e
+    px = pairs.negative.px + pairs.positive.px
+    py = pairs.negative.py + pairs.positive.py
+    pz = pairs.negative.pz + pairs.positive.pz
+    # Awkward's ufuncs keep one list of pairs per event. invariant_mass would
+    # convert to NumPy, which fails when events have different numbers of pairs.
+    mass = np.sqrt(np.maximum(energy**2 - px**2 - py**2 - pz**2, 0.0))
     best = ak.firsts(pairs[ak.argmin(abs(mass - PAIRING_MASS), axis=1, keepdims=True)])
 
     incoming = particles[particles.status == -1]

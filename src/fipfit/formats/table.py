@@ -66,6 +66,11 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
             f"(byte {error.object[error.start : error.start + 1]!r}): "
             "save the file with UTF-8 column names"
         ) from None
+    if not isinstance(metadata, dict):
+        raise FileFormatError(
+            f"'{source}' has fipfit metadata of type {type(metadata).__name__}, "
+            "expected a JSON object: the file was not written by fipfit or is damaged"
+        )
     if table.num_rows == 0:
         raise FileFormatError(f"'{source}' holds no events")
     return table, metadata
@@ -91,7 +96,15 @@ def read_events(
             f"'{path}' has duplicate column names {duplicated}: rename them so "
             "that each column is unique"
         )
-    frame = table.to_pandas()
+    try:
+        frame = table.to_pandas()
+    except (ValueError, KeyError, TypeError, pa.ArrowException) as error:
+        # Damaged pandas metadata in the schema (a JSON document that Arrow
+        # stores beside the columns) fails here, after the columns were read.
+        raise FileFormatError(
+            f"cannot convert '{path}' to a table: {type(error).__name__}: "
+            f"{error}; the file's pandas metadata is damaged"
+        ) from None
     try:
         return Events.from_frame(frame, columns, metadata)
     except FipfitError as error:

@@ -9,7 +9,9 @@ truncated, raises `FileFormatError`.
 
 from __future__ import annotations
 
+import lzma
 import os
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,16 @@ DIMUON_BRANCHES: tuple[dict[str, str], dict[str, str]] = (
 def _read_errors() -> tuple[type[BaseException], ...]:
     import uproot
 
-    return (OSError, ValueError, KeyError, EOFError, uproot.DeserializationError)
+    # A damaged compressed basket fails in the decompressor, not in uproot.
+    return (
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+        uproot.DeserializationError,
+    )
 
 
 def is_root_file(path: str | os.PathLike[str]) -> bool:

@@ -152,12 +152,20 @@ def _partition_by_values(
     args: argparse.Namespace, events: Events
 ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
     """Return the bin labels and edges of a partition in --by or --model."""
-    from fipfit.binning import check_edges, labels_from_edges, labels_within_edges
+    from fipfit.binning import (
+        check_edges,
+        labels_from_edges,
+        labels_within_edges,
+        optimal_edges,
+        quantile_edges,
+    )
     from fipfit.errors import FipfitError
-    from fipfit.modelfile import load_model
-    from fipfit.study import binned_edges
 
     if args.model is not None:
+        # Imported here because model files need scikit-learn, whose import
+        # takes longer than binning a column.
+        from fipfit.modelfile import load_model
+
         values = load_model(args.model).output(events, parameter=args.param)
     else:
         values = events.column(args.by)
@@ -177,14 +185,16 @@ def _partition_by_values(
     chosen = events.selected
     if not chosen.any():
         raise FipfitError("no event is selected: there is nothing to partition")
+    if args.binning == "quantile":
+        edges = quantile_edges(values[chosen], events.weight[chosen], args.bins)
+        return labels_within_edges(values, edges), edges
     index = None if args.param is None else events.parameter_index(args.param)
     dweight = events.dweight[chosen] if index is None else events.dweight[chosen, index]
-    edges = binned_edges(
+    edges = optimal_edges(
         values[chosen],
         events.weight[chosen],
         dweight,
         args.bins,
-        args.binning,
         n_prebins=args.prebins,
         min_weight=args.min_weight,
     )

@@ -281,9 +281,8 @@ def test_peak_regressor_reaches_detector_limit():
     The references are the analytic limits of fine partitions of (x, eta)
     and of x alone (numerical integrals of the model's densities). The
     bootstrap error of each test FIP is about 0.002 (0.6% of the limit), so
-    the tolerances below (5% and 3%) hold beyond 4 sigma of MC noise; the
-    rest is binning loss and regressor error, which the 1e6-event run shows
-    to be about 1%.
+    the tolerances below (5% and 3%) leave room for 4 sigma of MC noise
+    besides the binning loss and the regressor's error.
     """
     events = generate_events("peak", 200_000, random_state=7)
     reference = get_model("peak").reference_fip()

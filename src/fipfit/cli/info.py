@@ -51,7 +51,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bins.add_argument(
         "--edges",
         metavar="E1,E2,...",
-        help="bin edges of --by or --model, increasing",
+        help="bin edges of --by or --model, increasing (write --edges=-1,0,1 "
+        "when the first edge is negative)",
     )
     parser.add_argument(
         "--binning",

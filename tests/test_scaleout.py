@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 from pathlib import Path
 
 import numpy as np
@@ -534,5 +533,12 @@ def test_out_of_core_dataset(tmp_path: Path) -> None:
 
 
 def _peak_memory() -> int:
-    """Return the peak resident memory of this process, in bytes (Linux units)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Return this process's peak resident memory in bytes (Linux's VmHWM).
+
+    VmHWM starts afresh when a process executes a new program, unlike
+    ``getrusage``'s ru_maxrss, which a spawned worker inherits from its parent.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status: Linux only")

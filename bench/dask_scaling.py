@@ -3,7 +3,7 @@
 A Parquet dataset of 20 files (10^7 events by default: weight, dweight and
 one observable) is written to a temporary folder. I(P) in 8 bins of the
 observable is computed on a local cluster of one and then two
-single-threaded worker processes; events per second is the number of events
+single-threaded worker processes. Events per second is the number of events
 over the best of three wall-clock runs. The in-memory path on the same events
 (read with pandas, then `partition_information`) is the baseline. A last run
 on one worker with a 64 MiB memory limit records the worker's peak resident

@@ -5,7 +5,7 @@ model's background). The detector limit is the model's reference
 information of fine partitions of (x, eta) over its ideal information.
 `fit_gamma_regressor` (defaults: histogram gradient boosting) is trained on
 growing subsets of the selected training events until its held-out FIP,
-with 100 equal-weight bins of its output, reaches 97% of that limit;
+with 100 equal-weight bins of its output, reaches 97% of that limit.
 ``fipfit_seconds`` is the training time of the subset that first reaches it.
 
 MadMiner's SALLY score estimator (``ScoreEstimator``, every training

@@ -1,8 +1,8 @@
 """Pseudo-experiments per second: template fits of Poisson pseudo-data.
 
 The ``peak`` toy model with 10^5 signal events is cut into 20 equal-weight
-bins of the measured mass; half of the events build the templates, the other
-half the expected counts. `run_pseudoexperiments` then fits 1000 Poisson
+bins of the measured mass. Half of the events build the templates, and the
+other half the expected counts. `run_pseudoexperiments` then fits 1000 Poisson
 pseudo-experiments. The baseline fits the same pseudo-data with a bare
 iminuit `ExtendedBinnedNLL` whose model is the linear template
 L (W_k + D_k (theta - theta_0)), the least a binned fit can compute.

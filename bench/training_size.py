@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         train = scaleout.read_dataset(root / "train")
         test = scaleout.read_dataset(root / "test")
         sizes = [size for size in SIZES if size <= args.events]
-        # One small fit first, so that the first size's time holds no imports.
+        # One small fit first, so that the first size's time includes no imports.
         fit(scaleout.weighted_subsample(train, 500, features=["x", "eta"]), ["x"])
         rows = scaleout.training_size_study(train, test, ["x", "eta"], sizes, fit)
 

@@ -542,3 +542,45 @@ def _peak_memory() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError("VmHWM not found in /proc/self/status: Linux only")
+
+
+def test_xgboost_dask_learns_gamma(tmp_path: Path) -> None:
+    # gamma = x_true and x measures it with resolution 0.5, so E[gamma | x] is
+    # increasing in x: bins of a good score and of x itself are the same
+    # partition. Their FIPs on held-out events agree to about the MC error
+    # (1-2% here); 5% is the tolerance.
+    from distributed import Client, LocalCluster
+
+    train = scaleout.read_dataset(
+        write_dataset(tmp_path / "train", [make_frame(4000, 21), make_frame(4000, 22)])
+    )
+    test = scaleout.read_dataset(
+        write_dataset(tmp_path / "test", [make_frame(8000, 23)])
+    )
+
+    with (
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster.scheduler_address),
+    ):
+        regressor = scaleout.fit_xgboost_dask(
+            train, ["x"], n_estimators=50, max_depth=3
+        )
+    scored = scaleout.add_score(test, regressor, ["x"])
+    score_edges = scaleout.approximate_quantile_edges(scored, "score", 10)
+    x_edges = scaleout.approximate_quantile_edges(test, "x", 10)
+
+    score_fip = scaleout.partition_information(scored, "score", score_edges).fip[0]
+    x_fip = scaleout.partition_information(test, "x", x_edges).fip[0]
+    assert score_fip == pytest.approx(x_fip, rel=0.05)
+
+
+def test_xgboost_dask_needs_client(dataset_path: Path) -> None:
+    with pytest.raises(FipfitError, match="needs a distributed client"):
+        scaleout.fit_xgboost_dask(scaleout.read_dataset(dataset_path), ["x"])

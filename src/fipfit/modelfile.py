@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,6 +209,11 @@ def _read_payload(source: Path) -> Any:
         ValueError,
         TypeError,
         AttributeError,
+        # A damaged zip directory makes zipfile seek to a negative offset
+        # (OSError) or read a damaged member (zlib.error, EOFError).
+        OSError,
+        EOFError,
+        zlib.error,
     ) as error:
         if isinstance(error, FipfitError):
             raise

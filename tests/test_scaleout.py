@@ -467,12 +467,12 @@ def test_cli_unreachable_scheduler(
 
 @pytest.mark.slow
 def test_out_of_core_dataset(tmp_path: Path) -> None:
-    """One worker with a 64 MiB memory limit reads 240 MB of events."""
+    """One worker with a 32 MiB memory limit reads 120 MB of events."""
     import dask
     from distributed import Client, LocalCluster
 
     # The reference sums come from the same chunks, added in this process.
-    n_files, n_events = 20, 500_000
+    n_files, n_events = 20, 250_000
     folder = tmp_path / "large"
     folder.mkdir()
     bin_weight = np.zeros(8)
@@ -494,7 +494,7 @@ def test_out_of_core_dataset(tmp_path: Path) -> None:
         ideal += float(np.dot(dweight, dweight / weight))
     expected, _ = information_from_bins(bin_weight, bin_dweight)
     dataset_bytes = n_files * n_events * 3 * 8
-    memory_limit = 64 * 2**20
+    memory_limit = 32 * 2**20
 
     # The nanny would pause or restart a worker whose whole process, the Python
     # interpreter and its libraries included (about 150 MB), passed the limit.
@@ -525,7 +525,7 @@ def test_out_of_core_dataset(tmp_path: Path) -> None:
     assert dataset_bytes > 3 * memory_limit
     np.testing.assert_allclose(result.information, expected, rtol=RTOL)
     np.testing.assert_allclose(result.ideal_information, [[ideal]], rtol=RTOL)
-    # The worker's peak memory grows by about ten times one partition (12 MB),
+    # The worker's peak memory grows by about ten times one partition (6 MB),
     # for the copies of the arrays and the buffers that pyarrow keeps, far less
     # than the dataset.
     (worker,) = after
@@ -584,3 +584,36 @@ def test_xgboost_dask_learns_gamma(tmp_path: Path) -> None:
 def test_xgboost_dask_needs_client(dataset_path: Path) -> None:
     with pytest.raises(FipfitError, match="needs a distributed client"):
         scaleout.fit_xgboost_dask(scaleout.read_dataset(dataset_path), ["x"])
+
+
+def test_local_cluster_sized_to_machine() -> None:
+    import os
+
+    from distributed.system import MEMORY_LIMIT
+
+    from fipfit.cli._dask import local_cluster_size
+
+    n_workers, memory_limit = local_cluster_size()
+
+    assert n_workers == os.cpu_count()
+    assert memory_limit * n_workers <= MEMORY_LIMIT
+    assert memory_limit * n_workers > MEMORY_LIMIT - n_workers
+
+
+@pytest.mark.slow
+def test_cli_dask_local_cluster(
+    dataset_path: Path, frames: list[pd.DataFrame], capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = in_memory(frames)
+    labels = labels_from_edges(events.column("x"), EDGES)
+    expected = partition_information(events, labels, 8)
+    edges = ",".join(str(edge) for edge in EDGES)
+
+    status = main(
+        ["info", str(dataset_path), "--by", "x", f"--edges={edges}", "--dask", "--json"]
+    )
+    summary = json.loads(capsys.readouterr().out)
+
+    assert status == 0
+    assert summary["information"] == pytest.approx(expected.information[0, 0], rel=RTOL)
+    assert summary["fip_error"] > 0

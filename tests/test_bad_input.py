@@ -681,3 +681,76 @@ def test_information_overflow_rejected() -> None:
     events = Events.from_arrays([1e-300, 1.0], [1e200, 1.0])
     with pytest.raises(InvalidEventsError, match="overflows float64"):
         partition_information(events, single_bin(events))
+
+
+# Model files -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_regressor() -> object:
+    from fipfit.regression import GammaRegressor
+
+    rng = np.random.default_rng(2)
+    return GammaRegressor(max_iter=5).fit(
+        rng.normal(size=(200, 2)), rng.normal(size=200)
+    )
+
+
+def _save(path: Path, estimator: object) -> Path:
+    from fipfit.modelfile import save_model
+
+    return save_model(
+        path, estimator, features=["x", "eta"], kind="regressor", parameters=["theta"]
+    )
+
+
+def test_model_from_other_version_rejected(
+    tmp_path: Path, trained_regressor: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fipfit.modelfile
+    from fipfit.modelfile import load_model
+
+    with monkeypatch.context() as patch:
+        patch.setattr(fipfit.modelfile, "_version", lambda: "0.0.1")
+        path = _save(tmp_path / "old.skops", trained_regressor)
+    with pytest.raises(FipfitError) as caught:
+        load_model(path)
+    message = str(caught.value)
+    assert "written by fipfit 0.0.1" in message
+    assert "retrain it with 'fipfit train'" in message
+
+
+def test_model_with_other_features_rejected(
+    tmp_path: Path, trained_regressor: object
+) -> None:
+    from fipfit.modelfile import load_model
+
+    path = _save(tmp_path / "model.skops", trained_regressor)
+    with pytest.raises(FipfitError, match=r"trained on features \['x', 'eta'\]"):
+        load_model(path, features=["eta", "x"])
+    model = load_model(path)
+    events = Events.from_arrays([1.0, 2.0], [0.1, 0.2], features={"x": [0.0, 1.0]})
+    with pytest.raises(FipfitError, match=r"the events lack \['eta'\]"):
+        model.output(events)
+
+
+@pytest.mark.parametrize("keep", [0.0, 0.3, 0.9])
+def test_truncated_model_file_rejected(
+    tmp_path: Path, trained_regressor: object, keep: float
+) -> None:
+    from fipfit.modelfile import load_model
+
+    path = _save(tmp_path / "model.skops", trained_regressor)
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(FileFormatError, match="cannot read model file"):
+        load_model(path)
+
+
+def test_event_file_as_model_rejected(tmp_path: Path) -> None:
+    from fipfit.modelfile import load_model
+
+    path = tmp_path / "events.parquet"
+    write_events(good_frame(), path)
+    with pytest.raises(FileFormatError, match="not a fipfit model file"):
+        load_model(path)

@@ -111,7 +111,37 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths["existing_folder"].mkdir()
     paths["missing_folder"] = folder / "absent"
     paths["folder"] = folder
+    _write_models(paths, frame)
     return paths
+
+
+def _write_models(paths: dict[str, Path], frame: pd.DataFrame) -> None:
+    """Save models that the event files cannot use: old, or on other features."""
+    import fipfit.modelfile
+    from fipfit.modelfile import save_model
+    from fipfit.regression import GammaRegressor
+
+    folder = paths["folder"]
+    x = frame[["x", "eta"]].to_numpy()
+    regressor = GammaRegressor(max_iter=5).fit(x, frame["dweight"].to_numpy())
+    paths["other_features_model"] = save_model(
+        folder / "other_features.skops",
+        regressor,
+        features=["mass", "eta"],
+        kind="regressor",
+        parameters=["theta"],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fipfit.modelfile, "_version", lambda: "0.0.1")
+        paths["old_model"] = save_model(
+            folder / "old.skops",
+            regressor,
+            features=["x", "eta"],
+            kind="regressor",
+            parameters=["theta"],
+        )
+    paths["truncated_model"] = folder / "truncated.skops"
+    paths["truncated_model"].write_bytes(paths["old_model"].read_bytes()[:5000])
 
 
 @dataclass(frozen=True)
@@ -170,6 +200,15 @@ INFO_CASES = {
         "info {good_csv} --model {missing_folder}/m.skops", "not found"
     ),
     "corrupt_model": case("info {good_csv} --model {good_parquet}", "model file"),
+    "old_model": case(
+        "info {good_parquet} --model {old_model}", "written by fipfit 0.0.1"
+    ),
+    "model_on_other_features": case(
+        "info {good_parquet} --model {other_features_model}", "lack ['mass']"
+    ),
+    "truncated_model": case(
+        "info {good_parquet} --model {truncated_model}", "cannot read model file"
+    ),
 }
 
 GENERATE_CASES = {
@@ -229,6 +268,14 @@ TRAIN_CASES = {
 }
 
 FIT_CASES = {
+    "old_model": case(
+        "fit {good_parquet} --model {old_model} --luminosity 100",
+        "written by fipfit 0.0.1",
+    ),
+    "model_on_other_features": case(
+        "fit {good_parquet} --model {other_features_model} --luminosity 100",
+        "lack ['mass']",
+    ),
     "zero_luminosity": case(
         "fit {good_parquet} --by x --luminosity 0",
         "--luminosity must be a positive number",

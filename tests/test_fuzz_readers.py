@@ -377,3 +377,47 @@ def test_gzip_text_is_read(tmp_path: Path, lhe_bytes: bytes) -> None:
     path = tmp_path / "events.lhe.gz"
     path.write_bytes(buffer.getvalue())
     assert convert_files([path], tmp_path / "out.parquet")["n_rows"] == 3
+
+
+@pytest.fixture(scope="module")
+def model_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    from fipfit.modelfile import save_model
+    from fipfit.regression import GammaRegressor
+
+    rng = np.random.default_rng(1)
+    regressor = GammaRegressor(max_iter=5).fit(
+        rng.normal(size=(200, 2)), rng.normal(size=200)
+    )
+    path = tmp_path_factory.mktemp("model") / "model.skops"
+    save_model(
+        path, regressor, features=["x", "eta"], kind="regressor", parameters=["theta"]
+    )
+    return path.read_bytes()
+
+
+@settings(FUZZ_SETTINGS, max_examples=60)
+@given(operations=mutations)
+def test_fuzz_model_file(
+    tmp_path: Path, model_bytes: bytes, operations: list[tuple]
+) -> None:
+    from fipfit.events import Events
+    from fipfit.modelfile import load_model
+
+    path = tmp_path / "model.skops"
+    path.write_bytes(mutate(model_bytes, operations))
+    events = Events.from_arrays(
+        np.ones(4), np.ones(4), features={"x": np.arange(4.0), "eta": np.zeros(4)}
+    )
+    with contextlib.suppress(FipfitError):
+        load_model(path).output(events)
+
+
+def test_model_with_shifted_zip_directory(tmp_path: Path, model_bytes: bytes) -> None:
+    # One byte less before the zip's central directory puts the first
+    # member at offset -1, and zipfile's seek there raised OSError.
+    from fipfit.modelfile import load_model
+
+    path = tmp_path / "model.skops"
+    path.write_bytes(model_bytes[:100] + model_bytes[101:])
+    with pytest.raises(FileFormatError, match="cannot read model file"):
+        load_model(path)

@@ -754,3 +754,72 @@ def test_event_file_as_model_rejected(tmp_path: Path) -> None:
     write_events(good_frame(), path)
     with pytest.raises(FileFormatError, match="not a fipfit model file"):
         load_model(path)
+
+
+# Report folder ----------------------------------------------------------------
+
+
+def canned_outcome() -> object:
+    """Return a run outcome with one figure, as the pipeline would."""
+    from fipfit.report.html import FigureRecord
+    from fipfit.report.pipeline import RunOutcome
+
+    figure = FigureRecord(name="fip", title="FIP", caption="FIP", png=b"\x89PNG")
+    return RunOutcome(summary={"title": "canned", "provenance": {}}, figures=[figure])
+
+
+@pytest.fixture
+def plain_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip the schema check and the page template, which need a full summary."""
+    import fipfit.report.output
+
+    monkeypatch.setattr(
+        fipfit.report.output, "validate_summary", lambda summary: None, raising=False
+    )
+    monkeypatch.setattr(
+        fipfit.report.output, "render_page", lambda summary, figures: "<html>"
+    )
+
+
+def fill_disk_at(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make writing the file `name` fail half-way with ENOSPC."""
+    write_text = Path.write_text
+
+    def write_then_fail(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name != name:
+            return write_text(self, data, *args, **kwargs)  # type: ignore[arg-type]
+        write_text(self, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", write_then_fail)
+
+
+@pytest.mark.usefixtures("plain_report")
+def test_disk_full_during_report_writing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fipfit.report.output import write_report
+
+    fill_disk_at(monkeypatch, "index.html")
+    with pytest.raises(OSError, match="No space left on device") as caught:
+        write_report(canned_outcome(), tmp_path / "report")
+    assert caught.value.errno == errno.ENOSPC
+    # No report folder, complete or partial, and no temporary folder remain.
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("plain_report")
+def test_disk_full_keeps_old_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fipfit.report.output import write_report
+
+    target = tmp_path / "report"
+    write_report(canned_outcome(), target)
+    before = {p.name: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    fill_disk_at(monkeypatch, "summary.json")
+    with pytest.raises(OSError, match="No space left on device"):
+        write_report(canned_outcome(), target, overwrite=True)
+    after = {p.name: p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]

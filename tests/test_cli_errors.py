@@ -528,3 +528,41 @@ def test_disk_full_while_generating(
         status, capsys.readouterr().err, "generate", "No space left on device"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_disk_full_during_run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The pipeline is replaced by a finished outcome: only the report writing,
+    # which fails on its last file, is under test here.
+    import fipfit.report.output
+    import fipfit.report.pipeline
+    from fipfit.report.html import FigureRecord
+    from fipfit.report.pipeline import RunOutcome
+
+    figure = FigureRecord(name="fip", title="FIP", caption="FIP", png=b"\x89PNG")
+    outcome = RunOutcome(summary={"title": "t", "provenance": {}}, figures=[figure])
+    monkeypatch.setattr(
+        fipfit.report.pipeline, "run_pipeline", lambda *args, **kwargs: outcome
+    )
+    monkeypatch.setattr(
+        fipfit.report.output, "validate_summary", lambda summary: None, raising=False
+    )
+    monkeypatch.setattr(
+        fipfit.report.output, "render_page", lambda summary, figures: "<html>"
+    )
+    write_text = Path.write_text
+
+    def fail_on_page(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        if self.name != "index.html":
+            return write_text(self, data, *args, **kwargs)  # type: ignore[arg-type]
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", fail_on_page)
+    status = main(["run", "--out", str(tmp_path / "report"), "--quiet"])
+    assert_one_line_error(
+        status, capsys.readouterr().err, "run", "No space left on device"
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -823,3 +823,29 @@ def test_disk_full_keeps_old_report(
     after = {p.name: p.read_bytes() for p in target.rglob("*") if p.is_file()}
     assert after == before
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+def test_disk_full_during_conversion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # convert writes chunk by chunk; the second chunk finds the disk full.
+    from fipfit.formats.convert import ConvertOptions, convert_files
+
+    source = Path(__file__).resolve().parents[2] / "shared" / "data"
+    lhe = source / "pylhe-testfile-powheg-box-v2-Z.lhe"
+    write_table = pq.ParquetWriter.write_table
+    calls = []
+
+    def fail_second_chunk(
+        self: pq.ParquetWriter, table: pa.Table, **kwargs: object
+    ) -> None:
+        calls.append(table.num_rows)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_table(self, table, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", fail_second_chunk)
+    with pytest.raises(OSError, match="No space left on device"):
+        convert_files([lhe], tmp_path / "z.parquet", ConvertOptions(chunk_size=40))
+    assert calls == [40, 40]
+    assert list(tmp_path.iterdir()) == []

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from fipfit.report.config import RunConfig
+    from fipfit.report.pipeline import ProgressReporter, RunOutcome
+    from fipfit.report.zmumu_config import ZmumuConfig
 
 __all__ = ["register"]
 
@@ -58,6 +60,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="root seed of every random step, overriding the configuration",
     )
     parser.add_argument(
+        "--lhe",
+        nargs="+",
+        metavar="FILE",
+        help="MadGraph LHE files of the zmumu example, replacing its configured ones",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        help="CMS dimuon ROOT file (or converted table) of the zmumu example",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="replace an existing report folder"
     )
     parser.add_argument(
@@ -66,16 +79,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def _configuration(args: argparse.Namespace) -> RunConfig:
+def _configuration(args: argparse.Namespace) -> RunConfig | ZmumuConfig:
     from fipfit.errors import FipfitError
     from fipfit.report.config import example_config, load_config
+    from fipfit.report.zmumu_config import ZmumuConfig
 
     if args.config is not None and args.example is not None:
         raise FipfitError("give either a configuration file or --example, not both")
     if args.config is not None:
-        config = load_config(args.config)
+        loaded = load_config(args.config)
     else:
-        config = example_config(args.example or "peak")
+        loaded = example_config(args.example or "peak")
+    if isinstance(loaded, ZmumuConfig):
+        return _zmumu_configuration(loaded, args)
+    if args.lhe is not None or args.data is not None:
+        raise FipfitError(
+            "--lhe and --data set the inputs of the zmumu example: use "
+            "--example zmumu, or name the event file in the configuration"
+        )
+    config = loaded
     if args.events is not None:
         if config.input.file is not None:
             raise FipfitError(
@@ -92,6 +114,39 @@ def _configuration(args: argparse.Namespace) -> RunConfig:
             raise FipfitError(f"--seed must be zero or positive, got {args.seed}")
         config = dataclasses.replace(config, seed=args.seed)
     return config
+
+
+def _zmumu_configuration(config: ZmumuConfig, args: argparse.Namespace) -> ZmumuConfig:
+    from pathlib import Path
+
+    from fipfit.errors import FipfitError
+
+    if args.events is not None:
+        raise FipfitError(
+            "--events sets the size of generated inputs, but the zmumu example "
+            "reads LHE files: leave --events out"
+        )
+    if args.lhe is not None:
+        config = dataclasses.replace(config, lhe=tuple(Path(p) for p in args.lhe))
+    if args.data is not None:
+        config = dataclasses.replace(config, data=Path(args.data))
+    if args.seed is not None:
+        if args.seed < 0:
+            raise FipfitError(f"--seed must be zero or positive, got {args.seed}")
+        config = dataclasses.replace(config, seed=args.seed)
+    return config
+
+
+def _run_pipeline(
+    config: RunConfig | ZmumuConfig, progress: ProgressReporter | None
+) -> RunOutcome:
+    from fipfit.report.pipeline import run_pipeline
+    from fipfit.report.zmumu import run_zmumu
+    from fipfit.report.zmumu_config import ZmumuConfig
+
+    if isinstance(config, ZmumuConfig):
+        return run_zmumu(config, progress)
+    return run_pipeline(config, progress)
 
 
 class _RichProgress:
@@ -144,6 +199,14 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
         )
     console = Console()
     console.print(table)
+    for item in summary.get("data_fit") or []:
+        if item.get("m_z") is not None:
+            console.print(
+                f"data fit in {item['partition']}: m_Z = {item['m_z']:.3f} ± "
+                f"{item['hesse_error']:.3f} GeV (Fisher prediction "
+                f"{item['fisher_error']:.3f}), {item['n_data']} events",
+                soft_wrap=True,
+            )
     limits = summary.get("reference_limits") or {}
     if limits:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in limits.items())
@@ -163,14 +226,13 @@ def run(args: argparse.Namespace) -> int:
     )
 
     from fipfit.report.output import check_destination, write_report
-    from fipfit.report.pipeline import run_pipeline
 
     start = time.perf_counter()
     config = _configuration(args)
     check_destination(args.out, overwrite=args.force)
     logger.info("running %s from %s", config.title, config.source)
     if args.quiet:
-        outcome = run_pipeline(config)
+        outcome = _run_pipeline(config, None)
     else:
         columns = (
             TextColumn("{task.description}"),
@@ -179,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=Console(stderr=True)) as progress:
-            outcome = run_pipeline(config, _RichProgress(progress))
+            outcome = _run_pipeline(config, _RichProgress(progress))
     elapsed = time.perf_counter() - start
     outcome.summary["provenance"]["wall_time_seconds"] = round(elapsed, 1)
     write_report(outcome, args.out, overwrite=args.force)

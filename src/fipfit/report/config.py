@@ -19,11 +19,14 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fipfit.errors import FipfitError
+
+if TYPE_CHECKING:
+    from fipfit.report.zmumu_config import ZmumuConfig
 
 __all__ = [
     "EXAMPLES",
@@ -582,8 +585,12 @@ def parse_config(
     )
 
 
-def load_config(path: str | Path) -> RunConfig:
-    """Read and validate a TOML configuration file."""
+def load_config(path: str | Path) -> RunConfig | ZmumuConfig:
+    """Read and validate a TOML configuration file.
+
+    A file with ``pipeline = "zmumu"`` configures the Z line-shape example
+    (`fipfit.report.zmumu`) instead of the general run.
+    """
     source = Path(path)
     if not source.is_file():
         raise FipfitError(f"configuration file '{source}' not found: check the path")
@@ -595,7 +602,23 @@ def load_config(path: str | Path) -> RunConfig:
         ) from None
     except UnicodeDecodeError:
         raise FipfitError(f"{source}: not a UTF-8 text file") from None
+    if "pipeline" in raw:
+        return _parse_pipeline(raw, origin=str(source), base=source.parent)
     return parse_config(raw, origin=str(source), base=source.parent)
+
+
+def _parse_pipeline(
+    raw: Mapping[str, Any], *, origin: str, base: Path | None
+) -> ZmumuConfig:
+    """Validate a configuration of a dedicated pipeline (key ``pipeline``)."""
+    from fipfit.report.zmumu_config import parse_zmumu_config
+
+    if raw["pipeline"] != "zmumu":
+        raise FipfitError(
+            f"{origin}: key 'pipeline' must be \"zmumu\", got {raw['pipeline']!r}: "
+            "remove the key for a general run"
+        )
+    return parse_zmumu_config(raw, origin=origin, base=base)
 
 
 # --- built-in examples --------------------------------------------------------
@@ -642,15 +665,29 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         ],
         "fit": {"luminosity": 0.02, "toys": 200},
     },
+    # The Z line-shape example (fipfit.report.zmumu). Its relative paths start
+    # at the repository root, where ../shared/data holds the event files.
+    "zmumu": {
+        "pipeline": "zmumu",
+        "title": "Z mass: MadGraph simulation and CMS dimuon data",
+        "seed": 4,
+        "lhe": ["../shared/data/pylhe-testfile-madgraph-2.2.1-Z-mlm.lhe.gz"],
+        "data": "../shared/data/uproot-Zmumu.root",
+        "smearings": 4,
+        "features": ["mll", "eta1", "eta2"],
+        "bins": 20,
+        "data_fit": {"window": [70.0, 110.0], "bins": 20, "electrons": True},
+    },
 }
 
 
-def example_config(name: str) -> RunConfig:
+def example_config(name: str) -> RunConfig | ZmumuConfig:
     """Return the built-in example configuration `name`."""
     if name not in EXAMPLES:
         raise FipfitError(
             f"unknown example '{name}': choose one of {', '.join(sorted(EXAMPLES))}"
         )
-    return parse_config(
-        copy.deepcopy(EXAMPLES[name]), origin=f"built-in example '{name}'"
-    )
+    origin = f"built-in example '{name}'"
+    if "pipeline" in EXAMPLES[name]:
+        return _parse_pipeline(copy.deepcopy(EXAMPLES[name]), origin=origin, base=None)
+    return parse_config(copy.deepcopy(EXAMPLES[name]), origin=origin)

@@ -362,24 +362,32 @@ def data_fit_figure(
     expected: FloatArray,
     xlabel: str,
     title: str,
+    *,
+    density_label: str | None = None,
 ) -> Figure:
-    """Plot observed counts against the fitted expectation, with a ratio panel."""
+    """Plot observed counts against the fitted expectation, with a ratio panel.
+
+    With `density_label` (for example "events per GeV") the upper panel shows
+    counts divided by the bin width, so that bins of unequal width keep the
+    shape of the distribution.
+    """
     figure = Figure(figsize=FIGSIZE, layout="constrained")
     top, bottom = figure.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]}
     )
-    mplhep.histplot(expected, edges, ax=top, label="fit", linewidth=2)
+    width = np.diff(edges) if density_label is not None else np.ones(len(observed))
+    mplhep.histplot(expected / width, edges, ax=top, label="fit", linewidth=2)
     centres = 0.5 * (edges[1:] + edges[:-1])
     top.errorbar(
         centres,
-        observed,
-        yerr=np.sqrt(observed),
+        observed / width,
+        yerr=np.sqrt(observed) / width,
         marker="o",
         color="black",
         linestyle="none",
         label="data",
     )
-    top.set_ylabel("events per bin")
+    top.set_ylabel(density_label or "events per bin")
     top.set_title(title, fontsize="small")
     top.legend(fontsize="small")
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -337,7 +337,7 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
 <p class="explain">FIP = I(P) / I<sub>ideal</sub> is the fraction of the
 information on {escape(str(summary["parameter"]))} that a binned fit in the
 partition keeps. The expected error is 1/√(I(P)·L) at luminosity
-L = {_format(summary["config"]["fit"]["luminosity"])}; the measured error is the
+L = {_format(summary["luminosity"])}; the measured error is the
 spread of the values fitted to pseudo-experiments. {escape(split_note)}</p>
 {_partition_table(summary)}
 {data_html}

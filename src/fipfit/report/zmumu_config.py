@@ -268,6 +268,17 @@ def _parse_data_fit(reader: _Reader) -> DataFitConfig:
     return DataFitConfig(
         window=(float(window[0]), float(window[1])),
         bins=reader.integer("bins", default.bins, minimum=1),
-        electrons=reader.boolean("electrons", default.electrons),
+        electrons=_boolean(reader, "electrons", default.electrons),
         mz_range=reader.number("mz_range", default.mz_range, positive=True),
     )
+
+
+def _boolean(reader: _Reader, name: str, default: bool) -> bool:
+    value = reader.table.get(name, default)
+    if not isinstance(value, bool):
+        raise reader.fail(
+            name,
+            f"must be true or false, got {value!r} ({type(value).__name__}): "
+            f"write {name} = {str(default).lower()}",
+        )
+    return value

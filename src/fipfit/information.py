@@ -165,6 +165,15 @@ def fip_from_matrices(information: FloatArray, ideal: FloatArray) -> FloatArray:
     if not (np.isfinite(information).all() and np.isfinite(ideal).all()):
         # NaN matrices come from shape-only information with total weight <= 0.
         return np.full(information.shape[0], np.nan)
+    if np.any(np.diag(ideal) <= 0):
+        return np.full(information.shape[0], np.nan)
+    # Scaling both matrices to the unit diagonal of `ideal` leaves each ratio
+    # unchanged, and makes the rank test below independent of the parameters'
+    # units (theta_i -> c_i theta_i).
+    ideal, information = (
+        _unit_diagonal(ideal, ideal),
+        _unit_diagonal(information, ideal),
+    )
     try:
         ideal_variance = np.diag(np.linalg.inv(ideal))
     except np.linalg.LinAlgError:
@@ -181,6 +190,12 @@ def fip_from_matrices(information: FloatArray, ideal: FloatArray) -> FloatArray:
         # A non-positive variance means I(P) is numerically singular.
         fip = np.where(variance > 0, ideal_variance / variance, 0.0)
     return np.asarray(fip, dtype=np.float64)
+
+
+def _unit_diagonal(matrix: FloatArray, reference: FloatArray) -> FloatArray:
+    """Return S M S with S = diag(reference)^(-1/2), for a positive diagonal."""
+    scale = 1.0 / np.sqrt(np.diag(reference))
+    return np.asarray(matrix * np.outer(scale, scale), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -519,7 +534,8 @@ def partition_information_from_sums(
             f"the ideal information sum d^2/w is negative for {negative}: the "
             "negative weights outweigh the positive ones; check the weight signs"
         )
-    if len(parameters) > 1 and np.linalg.matrix_rank(ideal) < len(parameters):
+    separable = np.linalg.matrix_rank(_unit_diagonal(ideal, ideal)) == len(parameters)
+    if len(parameters) > 1 and not separable:
         raise InvalidEventsError(
             f"the ideal information matrix of {list(parameters)} is singular: the "
             "weight derivatives are linearly dependent (or fewer sensitive events "

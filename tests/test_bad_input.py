@@ -849,3 +849,21 @@ def test_disk_full_during_conversion(
         convert_files([lhe], tmp_path / "z.parquet", ConvertOptions(chunk_size=40))
     assert calls == [40, 40]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fip_independent_of_parameter_units() -> None:
+    # Parameters on scales 1e5 apart (a mass in MeV beside a coupling) once
+    # made a well-determined I(P) look rank-deficient: FIP came back 0. With
+    # theta_i -> c_i theta_i each FIP_i stays; see test_properties for the
+    # general property. rtol 1e-9 covers inverting 2x2 matrices of condition
+    # number below 1e4 after scaling to unit diagonal.
+    weight = np.ones(9)
+    dweight = np.full((9, 2), -1.0)
+    dweight[0, 1] = -344.0
+    labels = np.array([0, 1, 0, 0, 0, 0, 0, 0, 0])
+    base = partition_information(Events.from_arrays(weight, dweight), labels, 2)
+    rescaled = partition_information(
+        Events.from_arrays(weight, dweight * [-1e-3, -374.0]), labels, 2
+    )
+    assert base.fip[0] > 0.1
+    assert_allclose(rescaled.fip, base.fip, rtol=1e-9)

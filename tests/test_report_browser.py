@@ -45,6 +45,7 @@ TINY = {
     "fit": {"toys": 50, "luminosity": 0.5},
     "scan": {"bins": [1, 4, 16]},
     "bootstrap": {"resamples": 20},
+    "study": {"toys": 20, "bins": 8},
 }
 
 

@@ -210,8 +210,10 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     limits = summary.get("reference_limits") or {}
     if limits:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in limits.items())
-        console.print(f"reference limits (FIP): {shown}")
-    console.print(f"report written to {out}/index.html in {seconds:.0f} s")
+        console.print(f"reference limits (FIP): {shown}", soft_wrap=True)
+    console.print(
+        f"report written to {out}/index.html in {seconds:.0f} s", soft_wrap=True
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,7 +46,15 @@ BINNINGS = ("quantile", "optimal")
 NORMALISATIONS = ("fixed", "free")
 
 #: Steps that draw random numbers; each gets its own seed derived from the root.
-SEED_STEPS = ("generate", "split", "regressor", "classifier", "bootstrap", "toys")
+SEED_STEPS = (
+    "generate",
+    "split",
+    "regressor",
+    "classifier",
+    "bootstrap",
+    "toys",
+    "study",
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +181,10 @@ class RunConfig:
     classifier: dict[str, Any] = field(default_factory=dict)
     bootstrap: int = 100
     seed: int = 0
+    study: bool = True
+    study_bins: int = 20
+    study_toys: int = 100
+    study_events: int = 60_000
     data: DataConfig | None = None
     source: str = "built-in"
 
@@ -225,6 +237,12 @@ class RunConfig:
             "regressor": copy.deepcopy(self.regressor),
             "classifier": copy.deepcopy(self.classifier),
             "bootstrap": {"resamples": self.bootstrap},
+            "study": {
+                "run": self.study,
+                "bins": self.study_bins,
+                "toys": self.study_toys,
+                "events": self.study_events,
+            },
             "data": None
             if self.data is None
             else {
@@ -264,6 +282,7 @@ _TOP_KEYS = (
     "regressor",
     "classifier",
     "bootstrap",
+    "study",
     "data",
 )
 _INPUT_KEYS = (
@@ -282,6 +301,7 @@ _FIT_KEYS = ("luminosity", "toys", "normalisation")
 _SCAN_KEYS = ("bins",)
 _BOOTSTRAP_KEYS = ("resamples",)
 _DATA_KEYS = ("file", "luminosity", "partitions", "label")
+_STUDY_KEYS = ("run", "bins", "toys", "events")
 
 
 class _Reader:
@@ -337,6 +357,16 @@ class _Reader:
             )
         if value < minimum:
             raise self.fail(name, f"must be at least {minimum}, got {value}")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self.table.get(name, default)
+        if not isinstance(value, bool):
+            raise self.fail(
+                name,
+                f"must be true or false, got {value!r} ({type(value).__name__}): "
+                f"write {name} = {str(default).lower()}",
+            )
         return value
 
     def number(self, name: str, default: float, *, positive: bool) -> float:
@@ -541,6 +571,8 @@ def parse_config(
     scan_reader.check_keys(_SCAN_KEYS)
     bootstrap_reader = top.sub("bootstrap")
     bootstrap_reader.check_keys(_BOOTSTRAP_KEYS)
+    study_reader = top.sub("study")
+    study_reader.check_keys(_STUDY_KEYS)
 
     scan_bins = RunConfig.scan_bins
     if "bins" in scan_reader.table:
@@ -580,6 +612,12 @@ def parse_config(
         classifier=copy.deepcopy(top.table_of("classifier")),
         bootstrap=bootstrap_reader.integer("resamples", RunConfig.bootstrap, minimum=2),
         seed=top.integer("seed", 0, minimum=0),
+        study=study_reader.boolean("run", True),
+        study_bins=study_reader.integer("bins", RunConfig.study_bins, minimum=1),
+        study_toys=study_reader.integer("toys", RunConfig.study_toys, minimum=2),
+        study_events=study_reader.integer(
+            "events", RunConfig.study_events, minimum=100
+        ),
         data=_parse_data(top, base, partitions),
         source=origin,
     )

@@ -249,23 +249,30 @@ def fit_error_figure(
     figure = _figure()
     ax = figure.axes[0]
     positions = np.arange(len(names))
-    ax.bar(
-        positions - 0.2,
+    ax.plot(
+        positions - 0.08,
         expected,
-        width=0.4,
-        label="expected, 1/sqrt(I(P) L)",
+        marker="D",
+        markersize=11,
+        linestyle="none",
+        markerfacecolor="none",
+        markeredgewidth=2.5,
         color="#5790fc",
+        label="expected, 1/sqrt(I(P) L)",
     )
-    ax.bar(
-        positions + 0.2,
+    ax.errorbar(
+        positions + 0.08,
         measured,
-        width=0.4,
         yerr=measured_uncertainty,
+        marker="o",
+        markersize=10,
+        linestyle="none",
         capsize=4,
+        color="#e42536",
         label="measured, std of fitted values",
-        color="#f89c20",
     )
     ax.set_xticks(positions, list(names), rotation=20, ha="right", fontsize="small")
+    ax.set_xlim(-0.6, len(names) - 0.4)
     ax.minorticks_off()
     ax.set_yscale("log")
     ax.set_ylabel(f"statistical error on {parameter}")

@@ -217,20 +217,47 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
     return _table(headers, rows, best=best_index)
 
 
-def _study_table(study: Mapping[str, Any]) -> str:
-    rows_in = study.get("rows") or []
-    if not rows_in:
+_STUDY_HEADERS = {
+    "partition": "candidate",
+    "n_bins": "bins",
+    "fip": "FIP",
+    "fip_error": "FIP error",
+    "mse_partition": "MSE of bin means",
+    "brier": "Brier",
+    "resolution": "resolution",
+    "roc_auc": "ROC AUC",
+    "accuracy": "accuracy",
+    "error": "fit error",
+}
+
+
+def _study_section(study: Mapping[str, Any] | None) -> str:
+    if not study or not study.get("rows"):
         return ""
-    columns = list(study.get("columns") or rows_in[0].keys())
-    rows = [[_format(row.get(column), 4) for column in columns] for row in rows_in]
-    table = _table(columns, rows)
-    correlations = study.get("correlations") or {}
-    if correlations:
-        table += _table(
-            ["metric", "Spearman correlation with the fit error"],
-            [[name, _format(value, 3)] for name, value in correlations.items()],
-        )
-    return table
+    columns = list(study["columns"])
+    headers = [_STUDY_HEADERS.get(column, column) for column in columns]
+    rows = [
+        [_format(row.get(column), 3) for column in columns] for row in study["rows"]
+    ]
+    p_values = study.get("p_values") or {}
+    correlation_rows = [
+        [name, _format(value, 3), _format(p_values.get(name), 2)]
+        for name, value in study["correlations"].items()
+    ]
+    return (
+        "<h2>Metrics study</h2>"
+        '<p class="explain">Candidate partitions, from useless to the best the '
+        "observables allow, trained and binned on one half of a share of the "
+        "train events and measured on the other half. The fit error is the "
+        f"{escape(study['error_source'])}. A metric that predicts a fit's "
+        "precision ranks the candidates as the fit error does: its Spearman "
+        "correlation with the error is close to -1 (larger is better) or +1 "
+        "(smaller is better).</p>"
+        + _table(headers, rows)
+        + '<div class="columns">'
+        + _table(["metric", "Spearman correlation", "p-value"], correlation_rows)
+        + "<div></div></div>"
+    )
 
 
 def _figure(record: FigureRecord) -> str:
@@ -300,7 +327,7 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
         "pseudo-experiments that the fits measure the error on."
     )
     figure_html = "".join(_figure(record) for record in figures)
-    study_html = _study_table(summary.get("metrics_study") or {})
+    study_html = _study_section(summary.get("metrics_study"))
     data_fit = summary.get("data_fit") or []
     data_html = ""
     if data_fit:
@@ -343,7 +370,7 @@ spread of the values fitted to pseudo-experiments. {escape(split_note)}</p>
 {data_html}
 <h2>Figures</h2>
 <div class="figures">{figure_html}</div>
-{"<h2>Metrics study</h2>" + study_html if study_html else ""}
+{study_html}
 <h2>Provenance</h2>
 {_provenance(summary)}
 <footer>Every number on this page is in summary.json beside it.</footer>

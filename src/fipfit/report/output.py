@@ -15,6 +15,7 @@ from fipfit.atomic import atomic_directory
 from fipfit.errors import FipfitError
 from fipfit.report.html import render_page
 from fipfit.report.pipeline import RunOutcome
+from fipfit.report.schema import validate_summary
 
 __all__ = ["check_destination", "write_report"]
 
@@ -54,8 +55,16 @@ def write_report(
         Destination folder; it must not exist unless `overwrite` is true.
     overwrite : bool, default False
         Replace an existing folder, after the new one is complete.
+
+    Raises
+    ------
+    FipfitError
+        If `path` exists and `overwrite` is false, or its parent is missing.
+    jsonschema.ValidationError
+        If the summary does not match the documented schema (a bug in fipfit).
     """
     target = check_destination(path, overwrite=overwrite)
+    validate_summary(outcome.summary)
     text = json.dumps(outcome.summary, indent=2, allow_nan=False) + "\n"
     page = render_page(outcome.summary, outcome.figures)
     with atomic_directory(target, overwrite=overwrite) as temporary:

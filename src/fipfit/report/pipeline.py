@@ -220,6 +220,8 @@ class _Models:
     classifier: Any = None
     regressor_info: dict[str, Any] = field(default_factory=dict)
     classifier_info: dict[str, Any] = field(default_factory=dict)
+    #: Model outputs by (kind, sample name), computed once per sample.
+    outputs: dict[tuple[str, str], FloatArray] = field(default_factory=dict)
 
 
 def _train_models(
@@ -305,14 +307,21 @@ def _build_partition(
     config: RunConfig,
     index: int,
 ) -> _Partition:
-    values = {
-        name: _partition_values(partition, sample, models, config.features, index)
-        for name, sample in (
-            ("train", samples.train),
-            ("test", samples.test),
-            ("pseudo_data", samples.pseudo_data),
-        )
-    }
+    values = {}
+    for name, sample in (
+        ("train", samples.train),
+        ("test", samples.test),
+        ("pseudo_data", samples.pseudo_data),
+    ):
+        key = (partition.kind, name)
+        if partition.kind == "column":
+            values[name] = sample.column(str(partition.column))
+            continue
+        if key not in models.outputs:
+            models.outputs[key] = _partition_values(
+                partition, sample, models, config.features, index
+            )
+        values[name] = models.outputs[key]
     edges = _edges(
         partition.binning, values["train"], samples.train, partition.bins, index
     )
@@ -574,6 +583,13 @@ def run_pipeline(
         for result in partitions:
             _fit(result, samples, config, parameter, progress)
 
+    study = None
+    if config.study:
+        from fipfit.report.metrics_step import run_metrics_study
+
+        with _step(progress, "running the metrics study"):
+            study = run_metrics_study(config, samples.train, parameter, len(events))
+
     data_fit = None
     if config.data is not None:
         with _step(progress, "fitting the data"):
@@ -591,6 +607,7 @@ def run_pipeline(
         models,
         partitions,
     )
+    summary["metrics_study"] = study
     if data_fit is not None:
         summary["data_fit"] = data_fit
     with _step(progress, "drawing the figures"):
@@ -839,7 +856,14 @@ def _figures(
                 fig.pull_figure(pulls),
                 out,
             )
+        kinds = {p["name"]: p["kind"] for p in summary["partitions"]}
         for number, item in enumerate(summary.get("data_fit") or []):
+            edges = np.asarray(item["edges"])
+            xlabel = item["xlabel"]
+            if kinds.get(item["partition"]) != "column":
+                # Bins of a model output are easier to read by their number.
+                edges = np.arange(edges.size, dtype=np.float64)
+                xlabel = f"bin number in {xlabel}"
             _render(
                 f"data_fit_{number}",
                 f"Fit to data: {item['partition']}",
@@ -847,12 +871,31 @@ def _figures(
                 f"(line); fitted {parameter} = {item['value']:.4g} ± "
                 f"{item['error']:.2g}. The lower panel shows data over fit.",
                 fig.data_fit_figure(
-                    np.asarray(item["edges"]),
+                    edges,
                     np.asarray(item["observed"]),
                     np.asarray(item["expected"]),
-                    item["xlabel"],
+                    xlabel,
                     item["name"],
                 ),
+                out,
+            )
+        study = summary.get("metrics_study")
+        if study is not None:
+            correlations = {
+                name: value
+                for name, value in study["correlations"].items()
+                if value is not None
+            }
+            _render(
+                "metrics_study",
+                "Which metric tracks the fit error",
+                "Spearman rank correlation, over the candidate partitions of the "
+                "metrics study, between each metric and the spread of fitted "
+                "values. A good predictor of a fit's precision correlates "
+                "strongly (FIP and MSE negatively with the error, since more "
+                "information means a smaller error); ranking and threshold "
+                "metrics (AUC, accuracy) need not.",
+                fig.metric_correlation_figure(correlations),
                 out,
             )
         entries = summary["partitions"]

@@ -36,6 +36,11 @@ __all__ = ["PseudoExperiments", "expected_counts", "run_pseudoexperiments"]
 FloatArray = NDArray[np.float64]
 
 
+#: Largest expected count of a bin for pseudo-data. NumPy's Poisson sampler
+#: rejects means above about 9.2e18, the int64 range less a margin.
+MAX_POISSON_MEAN = 1e18
+
+
 def expected_counts(
     events: Events,
     labels: ArrayLike,
@@ -248,6 +253,11 @@ def run_pseudoexperiments(
         raise FipfitError(
             f"expected counts must be {templates.n_bins} finite non-negative "
             f"numbers, one per template bin; got shape {mu.shape}"
+        )
+    if np.any(mu > MAX_POISSON_MEAN):
+        raise FipfitError(
+            f"expected counts reach {mu.max():.3g}, above the {MAX_POISSON_MEAN:.0e} "
+            "for which Poisson pseudo-data can be drawn: lower the luminosity"
         )
     truth = np.atleast_1d(np.asarray(theta_true, dtype=np.float64))
     if truth.shape != (templates.n_parameters,):

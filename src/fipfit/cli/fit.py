@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -214,11 +215,14 @@ def _parse_truth(text: str | None) -> list[float] | None:
     if text is None:
         return None
     try:
-        return [float(value) for value in text.split(",")]
+        values = [float(value) for value in text.split(",")]
     except ValueError:
         raise FipfitError(
             f"--truth must be numbers separated by commas, got '{text}'"
         ) from None
+    if not all(math.isfinite(value) for value in values):
+        raise FipfitError(f"--truth must be finite numbers, got '{text}'")
+    return values
 
 
 def _partition_values(events: Events, args: argparse.Namespace) -> FloatArray:

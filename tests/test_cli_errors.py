@@ -283,6 +283,14 @@ FIT_CASES = {
     "text_truth": case(
         "fit {good_parquet} --by x --luminosity 100 --truth abc", "--truth must be"
     ),
+    "nan_truth": case(
+        "fit {good_parquet} --by x --luminosity 100 --truth nan",
+        "--truth must be finite numbers",
+    ),
+    "huge_luminosity": case(
+        "fit {good_parquet} --by x --luminosity 1e300 --toys 3",
+        "lower the luminosity",
+    ),
     "zero_toys": case(
         "fit {good_parquet} --by x --luminosity 100 --toys 0", "at least 1, got 0"
     ),

@@ -617,3 +617,22 @@ def test_cli_dask_local_cluster(
     assert status == 0
     assert summary["information"] == pytest.approx(expected.information[0, 0], rel=RTOL)
     assert summary["fip_error"] > 0
+
+
+def test_all_events_inside_match_memory(tmp_path: Path) -> None:
+    # No selection, no label, every event sensitive and inside the edges: the
+    # path that skips every mask.
+    frames = []
+    for seed in range(2):
+        frame = make_frame(1500, seed).drop(columns=["selected", "label"])
+        frame["dweight"] = frame["weight"] * (frame["x"] + 0.1)
+        frames.append(frame)
+    dataset = scaleout.read_dataset(write_dataset(tmp_path / "events", frames))
+    events = in_memory(frames)
+    edges = np.array([-50.0, -1.0, 0.0, 1.0, 50.0])
+
+    actual = scaleout.partition_information(dataset, "x", edges)
+
+    labels = labels_from_edges(events.column("x"), edges)
+    assert labels.min() == 0
+    assert_same_information(actual, partition_information(events, labels, 4))

@@ -336,10 +336,22 @@ def _labels(
     return np.where(events.selected, labels, -1).astype(np.intp)
 
 
+def _rows(
+    mask: NDArray[np.bool_] | None, weight: FloatArray, dweight: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Return the rows where `mask` is true; None keeps every row uncopied."""
+    if mask is None:
+        return weight, dweight
+    # np.compress avoids numpy's slow boolean indexing of (n, p) arrays.
+    return weight[mask], np.compress(mask, dweight, axis=0)
+
+
 def _ideal_sums(weight: FloatArray, dweight: FloatArray) -> FloatArray:
     nonzero = weight != 0
-    d = dweight[nonzero]
-    return np.asarray(d.T @ (d / weight[nonzero, np.newaxis]), dtype=np.float64)
+    w, d = _rows(None if nonzero.all() else nonzero, weight, dweight)
+    if d.shape[1] == 1:
+        return np.array([[float(np.dot(d[:, 0], d[:, 0] / w))]])
+    return np.asarray(d.T @ (d / w[:, np.newaxis]), dtype=np.float64)
 
 
 def _information_sums(
@@ -355,31 +367,41 @@ def _information_sums(
     events = _events(part, context, index)
     labels = _labels(events, part, column, edges)
     w, d = events.weight, events.dweight
-    inside = labels >= 0
-    bins = labels[inside]
-    w_in, d_in = w[inside], d[inside]
-    scale = float(np.max(np.abs(w_in), initial=0.0)) or 1.0
-    sensitive = np.any(d_in != 0, axis=1)
+    # Masks are built only where some events are out, as in the in-memory path.
+    inside = None if labels.size == 0 or labels.min() >= 0 else labels >= 0
+    bins = labels if inside is None else labels[inside]
+    w_in, d_in = _rows(inside, w, d)
+    scale = max(float(w_in.max(initial=0.0)), -float(w_in.min(initial=0.0))) or 1.0
+    scaled = w_in / scale
+    bin_weight = weighted_bincount(bins, w_in, n_bins)
+    bin_dweight = _bincount_columns(bins, d_in, n_bins)
+    sensitive = d_in[:, 0] != 0 if d_in.shape[1] == 1 else np.any(d_in != 0, axis=1)
+    if sensitive.all():
+        sensitive_weight, sensitive_dweight = bin_weight, bin_dweight
+    else:
+        w_sensitive, d_sensitive = _rows(sensitive, w_in, d_in)
+        sensitive_weight = weighted_bincount(bins[sensitive], w_sensitive, n_bins)
+        sensitive_dweight = _bincount_columns(bins[sensitive], d_sensitive, n_bins)
+    ideal = _ideal_sums(w, d)
 
     sums: Sums = {
-        "bin_weight": weighted_bincount(bins, w_in, n_bins),
-        "bin_dweight": _bincount_columns(bins, d_in, n_bins),
+        "bin_weight": bin_weight,
+        "bin_dweight": bin_dweight,
         "n_events": np.bincount(bins, minlength=n_bins).astype(np.int64),
         "weight_scale": scale,
-        "scaled_weight": weighted_bincount(bins, w_in / scale, n_bins),
-        "scaled_weight_squared": weighted_bincount(bins, (w_in / scale) ** 2, n_bins),
-        "sensitive_weight": weighted_bincount(bins[sensitive], w_in[sensitive], n_bins),
-        "sensitive_dweight": _bincount_columns(
-            bins[sensitive], d_in[sensitive], n_bins
-        ),
-        "ideal": _ideal_sums(w, d),
-        "ideal_selected": _ideal_sums(w_in, d_in),
+        "scaled_weight": weighted_bincount(bins, scaled, n_bins),
+        "scaled_weight_squared": weighted_bincount(bins, scaled * scaled, n_bins),
+        "sensitive_weight": sensitive_weight,
+        "sensitive_dweight": sensitive_dweight,
+        "ideal": ideal,
+        "ideal_selected": ideal if inside is None else _ideal_sums(w_in, d_in),
         "total_weight": float(w.sum()),
         "total_dweight": d.sum(axis=0),
     }
     if events.label is not None:
-        signal = events.label[inside] == 1
-        sums["signal_weight"] = weighted_bincount(bins, w_in * signal, n_bins)
+        label = events.label if inside is None else events.label[inside]
+        signal_weight = np.where(label == 1, w_in, 0.0)
+        sums["signal_weight"] = weighted_bincount(bins, signal_weight, n_bins)
     if bootstrap is not None:
         groups = bootstrap.groups(part, index, context)
         group_weight, group_dweight, group_ideal = group_sums(

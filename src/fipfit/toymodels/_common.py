@@ -126,7 +126,17 @@ class ToyModel(abc.ABC):
         """
         resolved = self.resolve_settings(settings)
         count = check_count(n)
-        return self._generate(count, np.random.default_rng(random_state), resolved)
+        rng = np.random.default_rng(random_state)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                # Non-finite results are found below and reported with the settings.
+                frame = self._generate(count, rng, resolved)
+        except OverflowError:
+            raise _nonfinite_error(self.name, resolved) from None
+        numbers = frame.select_dtypes("number").to_numpy(dtype=np.float64)
+        if not np.isfinite(numbers).all():
+            raise _nonfinite_error(self.name, resolved)
+        return frame
 
     def metadata(
         self, n: int, random_state: RandomState, settings: Mapping[str, Any]
@@ -181,6 +191,14 @@ class ToyModel(abc.ABC):
             fip = fip_from_matrices(matrix, ideal)
             result[key] = float(fip[0]) if fip.size == 1 else fip.tolist()
         return result
+
+
+def _nonfinite_error(model: str, settings: Mapping[str, float]) -> FipfitError:
+    return FipfitError(
+        f"toy model '{model}' gives NaN or infinite values with settings "
+        f"{dict(settings)}: choose settings of ordinary size (see --show-settings "
+        "for their units)"
+    )
 
 
 def check_count(n: object) -> int:

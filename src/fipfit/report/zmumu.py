@@ -1,9 +1,10 @@
 """The ``zmumu`` example of ``fipfit run``: the Z mass in MadGraph and CMS events.
 
-1. Convert the MadGraph LHE files with the Z line-shape reweighting
-   (`fipfit.reweighting.zlineshape`: weight derivatives in m_Z and
-   sin^2 theta_eff) and the detector model, measuring each generated event
-   `smearings` times; convert the CMS ROOT file, or read a converted table.
+1. Convert the CMS ROOT file (or read a converted table) and keep one pair
+   per collision. Convert the MadGraph LHE files with the Z line-shape
+   reweighting (`fipfit.reweighting.zlineshape`), which gives the weight
+   derivatives in m_Z and sin^2 theta_eff, and with the detector model, which
+   measures each generated event `smearings` times.
 2. Split the generated events (not the rows: the measurements of one event
    share its truth) into train and test events.
 3. Train the gamma regressor of both parameters on the measured lepton
@@ -82,6 +83,7 @@ BOOTSTRAP_GROUPS = 1000
 
 def _read_simulation(config: ZmumuConfig, folder: Path) -> Events:
     from fipfit.formats.convert import ConvertOptions, convert_files
+    from fipfit.formats.lhe import read_lhe_info
     from fipfit.formats.table import read_events
 
     for path in config.lhe:
@@ -89,6 +91,12 @@ def _read_simulation(config: ZmumuConfig, folder: Path) -> Events:
             raise FipfitError(
                 f"LHE file '{path}' not found: give the MadGraph files with --lhe "
                 "or the configuration's 'lhe'"
+            )
+        if read_lhe_info(path).card is None:
+            raise FipfitError(
+                f"'{path}' has no parameter card, which the zmumu example reads "
+                "m_Z, Gamma_Z and sin^2 theta_eff from: give MadGraph LHE files, "
+                "or convert this one with 'fipfit convert --mz --width --sin2theta'"
             )
     target = folder / "simulation.parquet"
     options = ConvertOptions(
@@ -471,7 +479,7 @@ def _expected_error(information: FloatArray, index: int) -> float | None:
 def _partition_entry(
     item: _Measured, config: ZmumuConfig, scale: float
 ) -> dict[str, Any]:
-    """The summary row of a partition for m_Z (parameter 0), others free."""
+    """Build the summary row of a partition for m_Z, with sin^2 theta free."""
     test = item.test
     return {
         "name": item.spec.name,
@@ -580,8 +588,6 @@ def run_zmumu(
     progress = progress or _Silent()
     with tempfile.TemporaryDirectory(prefix="fipfit-zmumu-") as temporary:
         folder = Path(temporary)
-        with _step(progress, "converting the LHE files"):
-            everything = _read_simulation(config, folder)
         data = None
         data_record: dict[str, Any] = {}
         if config.data is not None:
@@ -589,6 +595,8 @@ def run_zmumu(
                 frame = _read_data(config.data, folder)
                 _check_columns(frame, [*config.features, "mll", "selected"], "data")
                 data, data_record = select_data_events(frame)
+        with _step(progress, "converting the LHE files"):
+            everything = _read_simulation(config, folder)
     _check_columns(everything.data, list(config.features), "simulated events")
     train, test = split_by_event(
         everything, config.train_fraction, random_state=config.seeds["split"]

@@ -6,8 +6,9 @@ function taking the parsed arguments and returning the exit status. Command
 modules import heavy libraries inside their handlers, so that ``fipfit --help``
 stays fast.
 
-Errors caused by the input (`FipfitError`, and `OSError` from files) print one
-line on stderr and exit with status 2; ``--debug`` shows the traceback instead.
+Errors caused by the input (`FipfitError`, `OSError` from files, and
+`MemoryError` from requests too large for the machine) print one line on stderr
+and exit with status 2; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -129,6 +130,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"fipfit {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        # Usually a request far beyond the machine, such as 1e11 events.
+        if args.debug:
+            raise
+        print(
+            f"fipfit {args.command}: error: out of memory: request fewer events, "
+            "bins or bootstrap replicas",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(f"fipfit {args.command}: interrupted", file=sys.stderr)

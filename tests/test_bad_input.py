@@ -867,3 +867,13 @@ def test_fip_independent_of_parameter_units() -> None:
     )
     assert base.fip[0] > 0.1
     assert_allclose(rescaled.fip, base.fip, rtol=1e-9)
+
+
+@pytest.mark.parametrize("width", [1e-300, 1e300])
+def test_toy_settings_giving_nan_rejected(width: float) -> None:
+    # The peak's derivative is (x - theta0) / width^2: 0/0-like for a width
+    # of 1e-300 and an OverflowError for 1e300.
+    from fipfit.toymodels import get_model
+
+    with pytest.raises(FipfitError, match="gives NaN or infinite values"):
+        get_model("peak").generate(50, width=width)

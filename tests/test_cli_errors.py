@@ -230,6 +230,14 @@ GENERATE_CASES = {
     "negative_width": case(
         "generate peak -n 10 --set width=-1 -o {folder}/a.parquet", "must be positive"
     ),
+    "tiny_width": case(
+        "generate peak -n 10 --set width=1e-300 -o {folder}/a.parquet",
+        "gives NaN or infinite values",
+    ),
+    "huge_width": case(
+        "generate peak -n 10 --set width=1e300 -o {folder}/a.parquet",
+        "gives NaN or infinite values",
+    ),
     "csv_output": case("generate peak -n 10 -o {folder}/a.csv", ".parquet or .pq"),
     "missing_output_folder": case(
         "generate peak -n 10 -o {missing_folder}/a.parquet", "does not exist"
@@ -574,3 +582,20 @@ def test_disk_full_during_run(
         status, capsys.readouterr().err, "run", "No space left on device"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_out_of_memory_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A real request of 1e11 events could be granted as virtual memory on
+    # some systems, so the handler raises MemoryError itself.
+    import fipfit.cli.generate
+
+    def exhaust_memory(args: object) -> int:
+        raise MemoryError
+
+    monkeypatch.setattr(fipfit.cli.generate, "run", exhaust_memory)
+    status = main(["generate", "xsec", "-n", "100", "-o", "a.parquet"])
+    assert_one_line_error(status, capsys.readouterr().err, "generate", "out of memory")
+    with pytest.raises(MemoryError):
+        main(["--debug", "generate", "xsec", "-n", "100", "-o", "a.parquet"])

@@ -307,6 +307,46 @@ def _provenance(summary: Mapping[str, Any]) -> str:
     return f'<div class="provenance">{"".join(parts)}</div>'
 
 
+def _information_section(details: Mapping[str, Any] | None) -> str:
+    """Show the information on every parameter (the zmumu example's ``zmumu``)."""
+    if not details:
+        return ""
+    names = list(details["parameters"])
+
+    def matrix(values: Sequence[Sequence[Any]]) -> str:
+        return "; ".join(", ".join(_format(v, 4) for v in row) for row in values)
+
+    rows = [
+        [
+            p["name"],
+            p["events"],
+            str(p["n_bins"]),
+            *[_plus_minus(p["fip"][n], p["fip_error"][n], 4) for n in names],
+            matrix(p["information"]),
+            _format(len(p["nonpositive_bins"])),
+        ]
+        for p in details["partitions"]
+    ]
+    return (
+        "<h2>Information on every parameter</h2>"
+        f'<p class="explain">FIP of each of {escape(", ".join(names))} with the '
+        "other free, on the test events, and the information matrix I(P) per "
+        "unit luminosity (rows and columns in that order). I<sub>ideal</sub> = "
+        f"{escape(matrix(details['ideal_information']))}.</p>"
+        + _table(
+            [
+                "partition",
+                "events",
+                "bins",
+                *[f"FIP {n}" for n in names],
+                "I(P)",
+                "bins with W ≤ 0",
+            ],
+            rows,
+        )
+    )
+
+
 def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> str:
     """Render the report page from the summary and the figures.
 
@@ -343,6 +383,7 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
         data_html = "<h2>Fit to data</h2>" + _table(
             ["partition", "fitted value", "expected error", "events"], rows
         )
+    data_html += _information_section(summary.get("zmumu"))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

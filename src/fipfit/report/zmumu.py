@@ -384,11 +384,12 @@ def _in_window(
 def _template_scale(
     everything: Events, test: Events, flavours: Sequence[int], n_files: int
 ) -> float:
-    """Factor that makes the test events' templates the yield of one flavour.
+    """Return the factor that makes the test events' templates one flavour's yield.
 
     Each input file's weights add up to its cross section of e+ e- and
-    mu+ mu- together; the templates then describe the cross section per
-    lepton flavour, so that the fitted L_eff is a luminosity in pb^-1.
+    mu+ mu- together. Scaled by this factor, the templates describe the cross
+    section of one lepton flavour, so the fitted L_eff is a luminosity in
+    pb^-1.
     """
     flavour = everything.data["lepton_flavour"].to_numpy()
     present = [f for f in flavours if np.any(flavour == f)]

@@ -132,6 +132,14 @@ def run(args: argparse.Namespace) -> int:
         "binning": None if edges is None or args.edges else args.binning,
         "edges": None if edges is None else [float(e) for e in edges],
     }
+    # Negative weights are allowed, but FIP can then exceed 1: report them.
+    negative = events.weight < 0
+    summary["negative_weights"] = {
+        "n_events": int(negative.sum()),
+        "fraction_of_abs_weight": float(
+            np.abs(events.weight[negative]).sum() / np.abs(events.weight).sum()
+        ),
+    }
     if args.json:
         print_json(summary)
     else:
@@ -231,6 +239,10 @@ def _print_text(summary: dict[str, object]) -> None:
         ("shape-only FIP", summary["shape_fip"]),
         ("bins with W <= 0", summary["nonpositive_bins"]),
     ]
+    negative = summary.get("negative_weights")
+    if isinstance(negative, dict) and negative["n_events"]:
+        share = f"{negative['fraction_of_abs_weight']:.1%} of the sum of |w|"
+        rows.append(("negative weights", f"{negative['n_events']} events, {share}"))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {_format(value)}")

@@ -877,3 +877,27 @@ def test_toy_settings_giving_nan_rejected(width: float) -> None:
 
     with pytest.raises(FipfitError, match="gives NaN or infinite values"):
         get_model("peak").generate(50, width=width)
+
+
+def test_negative_weights_reported_by_info(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from fipfit.cli import main
+
+    # Weights -3, 1, 1, 2: one negative event, 3 / 7 of the sum of |w|. Bin
+    # [0, 0.5) has W = -3 + 1 = -2 and is listed with a warning; that the
+    # command line prints it on one line is checked by test_cli_info.py's
+    # test_installed_script_warning_one_line.
+    path = write_csv(
+        tmp_path, "weight,dweight,x\n-3,1,0.2\n1,1,0.3\n1,0.5,0.8\n2,1,0.9\n"
+    )
+    argv = ["info", str(path), "--by", "x", "--edges", "0,0.5,1", "--json"]
+    with pytest.warns(NonPositiveBinWarning, match=r"bins \[0\]"):
+        status = main([*argv, "--bootstrap", "0"])
+    assert status == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["negative_weights"]["n_events"] == 1
+    assert summary["negative_weights"]["fraction_of_abs_weight"] == pytest.approx(3 / 7)
+    assert summary["nonpositive_bins"] == [0]

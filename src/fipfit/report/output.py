@@ -39,6 +39,10 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
             f"parent folder '{target.parent}' of the report does not exist: "
             "create it or choose another --out"
         )
+    if not os.access(target.parent, os.W_OK):
+        raise FipfitError(
+            f"output folder '{target.parent}' is not writable: choose another --out"
+        )
     return target
 
 

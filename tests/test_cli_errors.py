@@ -599,3 +599,21 @@ def test_out_of_memory_one_line(
     assert_one_line_error(status, capsys.readouterr().err, "generate", "out of memory")
     with pytest.raises(MemoryError):
         main(["--debug", "generate", "xsec", "-n", "100", "-o", "a.parquet"])
+
+
+def test_unwritable_report_folder_before_run(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The check must come before the pipeline, which can run for minutes.
+    import fipfit.report.pipeline
+
+    def pipeline_must_not_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the pipeline ran before the output folder was checked")
+
+    monkeypatch.setattr(fipfit.report.pipeline, "run_pipeline", pipeline_must_not_run)
+    monkeypatch.setattr("fipfit.report.output.os.access", lambda path, mode: False)
+    status = main(["run", "--out", str(tmp_path / "report"), "--quiet"])
+    assert_one_line_error(status, capsys.readouterr().err, "run", "is not writable")
+    assert list(tmp_path.iterdir()) == []

@@ -6,7 +6,7 @@ with the reader that ``fipfit info`` or ``fipfit convert`` uses. Any exception
 other than a `FipfitError` subclass would reach the user as a traceback, so it
 fails the test. Reading may also succeed: a mutation can leave a valid file.
 
-The second half holds regression tests, one per crash that fuzzing found,
+The second half contains regression tests, one per crash that fuzzing found,
 named after the input that caused it.
 """
 

@@ -13,7 +13,6 @@ __all__ = [
     "FipfitWarning",
     "InvalidEventsError",
     "MissingColumnError",
-    "NegativeWeightWarning",
     "NonPositiveBinWarning",
 ]
 
@@ -40,7 +39,3 @@ class FipfitWarning(UserWarning):
 
 class NonPositiveBinWarning(FipfitWarning):
     """Bins with a total weight W_k <= 0 were left out of the information."""
-
-
-class NegativeWeightWarning(FipfitWarning):
-    """Negative event weights: information and FIP lose their bounds."""

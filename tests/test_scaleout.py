@@ -438,6 +438,36 @@ def test_cli_scheduler_matches_memory(
     assert actual["n_events"] == expected["n_events"]
     for key in ("information", "ideal_information", "fip", "shape_fip", "sharpness"):
         assert actual[key] == pytest.approx(expected[key], rel=RTOL), key
+    negative = actual["negative_weights"]
+    assert negative["n_events"] == expected["negative_weights"]["n_events"]
+    assert negative["fraction_of_abs_weight"] == pytest.approx(
+        expected["negative_weights"]["fraction_of_abs_weight"], rel=RTOL
+    )
+
+
+def test_cli_dask_reports_negative_weights(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Background events (d = 0) with a negative weight keep I_ideal positive.
+    frames = [make_frame(n, seed) for seed, n in enumerate((3000, 2000))]
+    for frame in frames:
+        flip = (frame["label"] == 0) & (np.arange(len(frame)) % 4 == 0)
+        frame.loc[flip, "weight"] *= -1.0
+    folder = write_dataset(tmp_path / "negative", frames)
+    merged = tmp_path / "negative.parquet"
+    write_events(pd.concat(frames, ignore_index=True), merged)
+    options = ["--by", "x", "--edges=-2,0,2", "--bootstrap", "0", "--json"]
+
+    assert main(["info", str(merged), *options]) == 0
+    expected = json.loads(capsys.readouterr().out)["negative_weights"]
+    assert main(["info", str(folder), *options, "--dask"]) == 0
+    actual = json.loads(capsys.readouterr().out)["negative_weights"]
+
+    assert expected["n_events"] > 0
+    assert actual["n_events"] == expected["n_events"]
+    assert actual["fraction_of_abs_weight"] == pytest.approx(
+        expected["fraction_of_abs_weight"], rel=RTOL
+    )
 
 
 def test_cli_folder_without_dask(

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from fipfit.information import PartitionInformation
 from fipfit.uncertainty import BootstrapResult
 
-__all__ = ["information_summary"]
+__all__ = ["information_summary", "negative_weight_summary"]
 
 
 def _number(value: float | np.floating[Any]) -> float | None:
@@ -106,3 +106,15 @@ def information_summary(
             bootstrap.information_error, index
         )
     return summary
+
+
+def negative_weight_summary(
+    n_negative: int, negative_weight: float, total_abs_weight: float
+) -> dict[str, Any]:
+    """Summarise negative weights: their count and share of the sum of |w|.
+
+    Negative weights are allowed, but FIP can then exceed 1, so every
+    information report states how many there are.
+    """
+    share = negative_weight / total_abs_weight if total_abs_weight > 0 else 0.0
+    return {"n_events": int(n_negative), "fraction_of_abs_weight": _number(share)}

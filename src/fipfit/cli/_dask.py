@@ -120,11 +120,12 @@ def info_with_dask(
     Quantile bins come from `approximate_quantile_edges`, whose edges lie
     within (max - min) / 4096**2 of the exact ones.
     """
+    import dask
     import numpy as np
 
     from fipfit import scaleout
     from fipfit.cli._common import columns_from_args, print_json
-    from fipfit.summary import information_summary
+    from fipfit.summary import information_summary, negative_weight_summary
 
     if getattr(args, "model", None) is not None:
         raise FipfitError(
@@ -161,11 +162,20 @@ def info_with_dask(
             result = scaleout.partition_information(dataset, args.by, edges)
             bootstrap = None
 
+        weight = dataset.frame[dataset.columns.weight]
+        negative = weight < 0
+        n_negative, negative_weight, total_abs_weight = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+            negative.sum(), -weight[negative].sum(), weight.abs().sum()
+        )
+
     summary = information_summary(result, bootstrap, parameter=args.param)
     summary["partition"] = {
         "by": args.by,
         "edges": None if edges is None else [float(e) for e in edges],
     }
+    summary["negative_weights"] = negative_weight_summary(
+        int(n_negative), float(negative_weight), float(total_abs_weight)
+    )
     if args.json:
         print_json(summary)
     else:

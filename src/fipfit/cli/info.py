@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
     from fipfit.formats.table import read_events
     from fipfit.information import partition_information
-    from fipfit.summary import information_summary
+    from fipfit.summary import information_summary, negative_weight_summary
     from fipfit.uncertainty import bootstrap_information
 
     events = read_events(args.file, columns_from_args(args))
@@ -132,14 +132,12 @@ def run(args: argparse.Namespace) -> int:
         "binning": None if edges is None or args.edges else args.binning,
         "edges": None if edges is None else [float(e) for e in edges],
     }
-    # Negative weights are allowed, but FIP can then exceed 1: report them.
     negative = events.weight < 0
-    summary["negative_weights"] = {
-        "n_events": int(negative.sum()),
-        "fraction_of_abs_weight": float(
-            np.abs(events.weight[negative]).sum() / np.abs(events.weight).sum()
-        ),
-    }
+    summary["negative_weights"] = negative_weight_summary(
+        int(negative.sum()),
+        float(-events.weight[negative].sum()),
+        float(np.abs(events.weight).sum()),
+    )
     if args.json:
         print_json(summary)
     else:

@@ -45,7 +45,9 @@ TINY = {
     "fit": {"toys": 50, "luminosity": 0.5},
     "scan": {"bins": [1, 4, 16]},
     "bootstrap": {"resamples": 20},
-    "study": {"toys": 20, "bins": 8},
+    "study": {"toys": 20, "bins": 8, "events": 6000},
+    "regressor": {"max_iter": 40},
+    "classifier": {"max_iter": 40},
 }
 
 

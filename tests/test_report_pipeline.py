@@ -47,7 +47,11 @@ def tiny_config(data_file: Path | None = None) -> dict[str, Any]:
         "fit": {"toys": 50, "luminosity": LUMINOSITY},
         "scan": {"bins": [1, 4, 16]},
         "bootstrap": {"resamples": 50},
-        "study": {"toys": 30, "bins": 8},
+        "study": {"toys": 30, "bins": 8, "events": 10_000},
+        # Fewer boosting iterations than the default 200 keep the test fast;
+        # a smooth function of two features needs no more.
+        "regressor": {"max_iter": 60},
+        "classifier": {"max_iter": 60},
     }
     if data_file is not None:
         raw["data"] = {

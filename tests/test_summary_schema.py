@@ -30,6 +30,7 @@ SMALL = {
     "scan": {"bins": [1, 3]},
     "bootstrap": {"resamples": 10},
     "study": {"run": False},
+    "regressor": {"max_iter": 30},
 }
 
 

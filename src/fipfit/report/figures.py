@@ -2,15 +2,15 @@
 
 Every function takes plain arrays and returns a `matplotlib.figure.Figure`. The
 figures are built with the object-oriented API (no pyplot state) and written by
-`save_png` through matplotlib's Agg renderer, so no display is needed.
+`png_bytes` through matplotlib's Agg renderer, so no display is needed.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.style
@@ -27,10 +27,10 @@ __all__ = [
     "fit_error_figure",
     "metric_correlation_figure",
     "output_figure",
+    "png_bytes",
     "pull_figure",
     "regression_figure",
     "roc_figure",
-    "save_png",
     "style",
 ]
 
@@ -58,9 +58,11 @@ def _figure(ncols: int = 1, nrows: int = 1, width: float | None = None) -> Figur
     return figure
 
 
-def save_png(figure: Figure, path: Path) -> None:
-    """Write `figure` as a PNG file at `path`."""
-    figure.savefig(path, format="png", dpi=DPI)
+def png_bytes(figure: Figure) -> bytes:
+    """Render `figure` as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
 
 
 def fip_scan_figure(

@@ -48,9 +48,13 @@ def _candidates(config: RunConfig, has_labels: bool) -> list[Any]:
     from fipfit.study import PartitionSpec
 
     features = tuple(config.features)
+    # The full-capacity candidates use the run's own model settings.
+    regressor = dict(config.regressor)
     specs = [PartitionSpec(name, "column", (name,)) for name in features]
     if has_labels:
-        specs.append(PartitionSpec("classifier", "classifier", features))
+        specs.append(
+            PartitionSpec("classifier", "classifier", features, dict(config.classifier))
+        )
     specs += [
         PartitionSpec(
             "regressor, 2 stumps",
@@ -67,9 +71,11 @@ def _candidates(config: RunConfig, has_labels: bool) -> list[Any]:
     ]
     if len(features) > 1:
         specs.append(
-            PartitionSpec(f"regressor ({features[0]})", "regressor", features[:1])
+            PartitionSpec(
+                f"regressor ({features[0]})", "regressor", features[:1], regressor
+            )
         )
-    specs.append(PartitionSpec("regressor (all)", "regressor", features))
+    specs.append(PartitionSpec("regressor (all)", "regressor", features, regressor))
     return specs
 
 

@@ -11,6 +11,7 @@
    from the test sample, and compare the spread of the fitted values with the
    expected error 1 / sqrt(I(P) L).
 8. Compute the metrics study: which metric of the partitions tracks the error.
+9. Fit real data with the templates, when the configuration names data.
 
 `run_pipeline` returns a `RunOutcome` (the summary and the figures);
 `fipfit.report.output.write_report` writes it.
@@ -19,7 +20,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -91,7 +91,7 @@ def _step(
 
 @dataclass
 class RunOutcome:
-    """What a run produced: the summary (``summary.json``) and the figures."""
+    """Content of a run's report: the summary (``summary.json``) and the figures."""
 
     summary: dict[str, Any]
     figures: list[FigureRecord] = field(default_factory=list)
@@ -732,9 +732,7 @@ def _summary(
 def _render(
     name: str, title: str, caption: str, figure: Any, out: list[FigureRecord]
 ) -> None:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=fig.DPI)
-    out.append(FigureRecord(name, title, caption, buffer.getvalue()))
+    out.append(FigureRecord(name, title, caption, fig.png_bytes(figure)))
 
 
 def _figures(

@@ -417,3 +417,61 @@ def test_partition_edges_cover_train_range(outcome: RunOutcome) -> None:
         edges = np.asarray(entry["edges"])
         assert edges.size == entry["n_bins"] + 1
         assert np.all(np.diff(edges) > 0)
+
+
+def file_config(path: Path, **changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "features": ["x", "eta"],
+        "input": {"file": str(path)},
+        "partitions": [{"name": "x", "kind": "column", "column": "x", "bins": 5}],
+        "fit": {"toys": 5, "luminosity": 0.05},
+        "scan": {"bins": [2]},
+        "bootstrap": {"resamples": 5},
+        "study": {"run": False},
+    }
+    raw.update(changes)
+    return raw
+
+
+def test_file_input_records_checksum(tmp_path: Path) -> None:
+    import hashlib
+
+    from fipfit.formats.table import write_events
+    from fipfit.toymodels import get_model
+
+    model = get_model("peak")
+    frame = model.generate(3000, random_state=4)
+    path = tmp_path / "peak.parquet"
+    write_events(frame, path, model.metadata(3000, 4, {}))
+    result = run_pipeline(parse_config(file_config(path)))
+
+    (record,) = result.summary["provenance"]["inputs"]
+    assert record["kind"] == "file"
+    assert record["path"] == str(path)
+    assert record["rows"] == len(frame)
+    assert record["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert result.summary["reference_limits"] == {}
+    assert result.summary["expected_ideal_information"] is None
+    # The file carries the peak model's metadata, so the fit reweights exactly.
+    assert result.summary["partitions"][0]["fit"]["method"] == "exact-spline"
+
+
+def test_several_parameters_need_choice(tmp_path: Path) -> None:
+    from fipfit.formats.table import write_events
+
+    path = tmp_path / "eft.parquet"
+    write_events(generate("eft", 500, random_state=1), path)
+    raw = file_config(path, features=["e1", "phi"])
+    raw["partitions"] = [{"name": "e1", "kind": "column", "column": "e1"}]
+    with pytest.raises(FipfitError, match=r"2 parameters \['c1', 'c2'\]: choose"):
+        run_pipeline(parse_config(raw))
+
+
+def test_missing_feature_named(tmp_path: Path) -> None:
+    from fipfit.formats.table import write_events
+
+    path = tmp_path / "peak.parquet"
+    write_events(generate("peak", 500, random_state=1), path)
+    raw = file_config(path, features=["x", "etaa"])
+    with pytest.raises(FipfitError, match="'etaa' not found: did you mean 'eta'"):
+        run_pipeline(parse_config(raw))

@@ -347,6 +347,13 @@ def _information_section(details: Mapping[str, Any] | None) -> str:
     )
 
 
+def _wall_time(summary: Mapping[str, Any]) -> str:
+    seconds = summary["provenance"].get("wall_time_seconds")
+    if not isinstance(seconds, int | float):
+        return ""
+    return f" The run took {seconds:.0f} s of wall time."
+
+
 def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> str:
     """Render the report page from the summary and the figures.
 
@@ -414,7 +421,8 @@ spread of the values fitted to pseudo-experiments. {escape(split_note)}</p>
 {study_html}
 <h2>Provenance</h2>
 {_provenance(summary)}
-<footer>Every number on this page is in summary.json beside it.</footer>
+<footer>Every number on this page is in summary.json beside it.
+{_wall_time(summary)}</footer>
 </main>
 </body>
 </html>

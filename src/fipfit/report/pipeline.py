@@ -33,7 +33,11 @@ from fipfit import __version__
 from fipfit.binning import labels_within_edges
 from fipfit.errors import FipfitError, InvalidEventsError
 from fipfit.events import EventColumns, Events
-from fipfit.information import PartitionInformation, partition_information
+from fipfit.information import (
+    PartitionInformation,
+    ideal_information,
+    partition_information,
+)
 from fipfit.report import figures as fig
 from fipfit.report.config import PartitionConfig, RunConfig
 from fipfit.report.html import FigureRecord
@@ -169,6 +173,17 @@ def _load_input(config: RunConfig) -> tuple[Events, dict[str, Any]]:
         "sha256": frame_sha256(frame),
     }
     return events, record
+
+
+def _parameter_index(events: Events, parameter: str | None) -> int:
+    """Return the index of the report's parameter among the events' parameters."""
+    if parameter is None and events.n_parameters > 1:
+        raise FipfitError(
+            f"the events have {events.n_parameters} parameters "
+            f'{list(events.parameters)}: choose one with parameter = "NAME" in '
+            "the configuration"
+        )
+    return events.parameter_index(parameter)
 
 
 # --- 2. split -------------------------------------------------------------------
@@ -551,17 +566,13 @@ def run_pipeline(
     progress = progress or _Silent()
     with _step(progress, "reading the events"):
         events, record = _load_input(config)
-    index = events.parameter_index(config.parameter)
+    index = _parameter_index(events, config.parameter)
     parameter = events.parameters[index]
-    missing = [name for name in config.features if name not in events.data.columns]
-    if missing:
-        events.features(config.features)
+    events.features(config.features)  # raises for a missing or non-numeric column
     samples = _split(events, config)
 
     limits, expected_ideal = _reference_limits(config, record, index)
-    ideal = partition_information(
-        events, np.zeros(len(events), dtype=np.intp), 1
-    ).ideal_information
+    ideal = ideal_information(events.weight, events.dweight)
 
     models = _train_models(config, samples, progress)
 

@@ -678,7 +678,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             {"name": "x", "kind": "column", "column": "x", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 0.02, "toys": 200},
+        "fit": {"luminosity": 0.02, "toys": 500},
     },
     "xsec": {
         "title": "Signal cross section with a classifier",
@@ -689,7 +689,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             {"name": "x1", "kind": "column", "column": "x1", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 0.01, "toys": 200},
+        "fit": {"luminosity": 0.01, "toys": 500},
     },
     "eft": {
         "title": "Effective-field-theory coupling",
@@ -701,7 +701,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             {"name": "e1", "kind": "column", "column": "e1", "binning": "quantile"},
             *_COMMON_PARTITIONS,
         ],
-        "fit": {"luminosity": 0.02, "toys": 200},
+        "fit": {"luminosity": 0.02, "toys": 500},
     },
     # The Z line-shape example (fipfit.report.zmumu). Its relative paths start
     # at the repository root, where ../shared/data holds the event files.

@@ -241,3 +241,17 @@ def test_cli_rejects_config_and_example(
     status = main(["run", "x.toml", "--example", "peak"])
     assert status == 2
     assert "not both" in capsys.readouterr().err
+
+
+def test_model_settings_keys_checked() -> None:
+    raw = config_with(regressor={"max_iters": 5})
+    with pytest.raises(FipfitError, match=r"'regressor\.max_iters': did you mean"):
+        parse_config(raw)
+    raw = config_with(classifier={"random_state": 5})
+    with pytest.raises(FipfitError, match="set by the run's seed"):
+        parse_config(raw)
+    raw = config_with(regressor={"model": "forest"})
+    with pytest.raises(FipfitError, match="must be one of hgb, lightgbm"):
+        parse_config(raw)
+    settings = {"model": "mlp", "max_iter": 5, "hidden_layer_sizes": [8]}
+    assert parse_config(config_with(regressor=settings)).regressor == settings

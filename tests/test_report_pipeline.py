@@ -475,3 +475,14 @@ def test_missing_feature_named(tmp_path: Path) -> None:
     raw = file_config(path, features=["x", "etaa"])
     with pytest.raises(FipfitError, match="'etaa' not found: did you mean 'eta'"):
         run_pipeline(parse_config(raw))
+
+
+def test_bad_model_setting_type_named(tmp_path: Path) -> None:
+    from fipfit.formats.table import write_events
+
+    path = tmp_path / "peak.parquet"
+    write_events(generate("peak", 500, random_state=1), path)
+    raw = file_config(path, regressor={"max_iter": "many"})
+    raw["partitions"] = [{"kind": "regressor"}]
+    with pytest.raises(FipfitError, match=r"invalid \[regressor\] settings"):
+        run_pipeline(parse_config(raw))

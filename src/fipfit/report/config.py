@@ -476,6 +476,27 @@ def _parse_data(
     )
 
 
+def _parse_model_settings(reader: _Reader, name: str) -> dict[str, Any]:
+    """Check the keys of the [regressor] or [classifier] table.
+
+    The keys are the hyper-parameters of `fipfit.regression.GammaRegressor`
+    (or `SignalClassifier`), ``model`` included; ``random_state`` is set by
+    the run's seed. Values are checked by the estimator when it trains.
+    """
+    from fipfit.regression import MODELS, GammaRegressor, SignalClassifier
+
+    table = reader.sub(name)
+    estimator = GammaRegressor() if name == "regressor" else SignalClassifier()
+    allowed = tuple(sorted(set(estimator.get_params()) - {"random_state"}))
+    if "random_state" in table.table:
+        raise table.fail(
+            "random_state", "is set by the run's seed: remove it and set 'seed'"
+        )
+    table.check_keys(allowed)
+    table.choice("model", "hgb", MODELS)
+    return copy.deepcopy(dict(table.table))
+
+
 def _parse_split(reader: _Reader) -> SplitConfig:
     reader.check_keys(_SPLIT_KEYS)
     default = SplitConfig()
@@ -608,8 +629,8 @@ def parse_config(
             normalisation=fit_reader.choice("normalisation", "fixed", NORMALISATIONS),
         ),
         scan_bins=scan_bins,
-        regressor=copy.deepcopy(top.table_of("regressor")),
-        classifier=copy.deepcopy(top.table_of("classifier")),
+        regressor=_parse_model_settings(top, "regressor"),
+        classifier=_parse_model_settings(top, "classifier"),
         bootstrap=bootstrap_reader.integer("resamples", RunConfig.bootstrap, minimum=2),
         seed=top.integer("seed", 0, minimum=0),
         study=study_reader.boolean("run", True),

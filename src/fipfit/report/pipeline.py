@@ -239,6 +239,18 @@ class _Models:
     outputs: dict[tuple[str, str], FloatArray] = field(default_factory=dict)
 
 
+@contextmanager
+def _settings_errors(table: str, settings: dict[str, Any]) -> Iterator[None]:
+    """Turn an estimator's TypeError on a bad hyper-parameter into FipfitError."""
+    try:
+        yield
+    except TypeError as error:
+        raise FipfitError(
+            f"invalid [{table}] settings {settings}: {error}; give each "
+            "hyper-parameter a value of its documented type"
+        ) from None
+
+
 def _train_models(
     config: RunConfig, samples: _Samples, progress: ProgressReporter
 ) -> _Models:
@@ -249,7 +261,10 @@ def _train_models(
     if "regressor" in kinds:
         settings = dict(config.regressor)
         backend = str(settings.pop("model", "hgb"))
-        with _step(progress, f"training the gamma regressor ({backend})"):
+        with (
+            _step(progress, f"training the gamma regressor ({backend})"),
+            _settings_errors("regressor", settings),
+        ):
             models.regressor = fit_gamma_regressor(
                 samples.train,
                 config.features,
@@ -267,7 +282,10 @@ def _train_models(
             )
         settings = dict(config.classifier)
         backend = str(settings.pop("model", "hgb"))
-        with _step(progress, f"training the signal classifier ({backend})"):
+        with (
+            _step(progress, f"training the signal classifier ({backend})"),
+            _settings_errors("classifier", settings),
+        ):
             models.classifier = fit_signal_classifier(
                 samples.train,
                 config.features,

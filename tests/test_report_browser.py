@@ -42,7 +42,7 @@ TINY = {
         {"name": "regressor (quantile)", "kind": "regressor"},
         {"name": "classifier", "kind": "classifier"},
     ],
-    "fit": {"toys": 50, "luminosity": 0.5},
+    "fit": {"toys": 50, "luminosity": 0.05},
     "scan": {"bins": [1, 4, 16]},
     "bootstrap": {"resamples": 20},
     "study": {"toys": 20, "bins": 8, "events": 6000},

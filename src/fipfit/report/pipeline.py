@@ -807,7 +807,8 @@ def _figures(
                 "event's true sensitivity gamma (test events). The regressor "
                 "estimates the mean gamma at given observables, so the spread "
                 "around the diagonal is the information no analysis of these "
-                "observables can recover.",
+                "observables can recover. The column at gamma = 0 holds the "
+                "insensitive events (background).",
                 fig.regression_figure(true_gamma, predicted, weight, parameter),
                 out,
             )

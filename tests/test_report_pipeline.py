@@ -486,3 +486,24 @@ def test_bad_model_setting_type_named(tmp_path: Path) -> None:
     raw["partitions"] = [{"kind": "regressor"}]
     with pytest.raises(FipfitError, match=r"invalid \[regressor\] settings"):
         run_pipeline(parse_config(raw))
+
+
+def test_unbuildable_templates_reported(tmp_path: Path) -> None:
+    # 400 quantile bins placed on 1500 train events leave test bins empty, and
+    # templates need at least one event in every bin.
+    from fipfit.report.html import render_page
+    from fipfit.report.schema import validate_summary
+
+    raw = file_config(tmp_path / "unused.parquet")
+    raw["input"] = {"model": "peak", "events": 1000}
+    raw["partitions"] = [{"name": "fine", "kind": "column", "column": "x", "bins": 400}]
+    result = run_pipeline(parse_config(raw))
+
+    entry = result.summary["partitions"][0]
+    assert "error" in entry["fit"]
+    assert entry["measured_error"] is None
+    assert entry["expected_error"] is not None
+    validate_summary(result.summary)
+    page = render_page(result.summary, result.figures)
+    assert "not run" in page
+    assert "Fits not run" in page

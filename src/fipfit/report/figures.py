@@ -66,7 +66,9 @@ def png_bytes(figure: Figure) -> bytes:
 
 
 def fip_scan_figure(
-    scans: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+    scans: Mapping[
+        str, tuple[Sequence[float], Sequence[float | None], Sequence[float | None]]
+    ],
     reference_limits: Mapping[str, float],
 ) -> Figure:
     """Plot FIP against the number of bins, one line per partition.
@@ -81,8 +83,15 @@ def fip_scan_figure(
     figure = _figure()
     ax = figure.axes[0]
     for name, (bins, fip, error) in scans.items():
+        # Missing values (None) become NaN, which matplotlib leaves out.
         ax.errorbar(
-            bins, fip, yerr=error, marker="o", markersize=7, capsize=3, label=name
+            np.asarray(bins, dtype=np.float64),
+            np.asarray(fip, dtype=np.float64),
+            yerr=np.asarray(error, dtype=np.float64),
+            marker="o",
+            markersize=7,
+            capsize=3,
+            label=name,
         )
     ax.axhline(1.0, color="black", linewidth=2, label="ideal detector")
     styles = ["--", ":", "-."]

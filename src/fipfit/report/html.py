@@ -211,10 +211,22 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
                 else "–",
                 _format(fit.get("pull_mean"), 2),
                 _format(fit.get("pull_std"), 2),
-                _format(fit.get("failed"), 3),
+                "not run" if "error" in fit else _format(fit.get("failed"), 3),
             ]
         )
-    return _table(headers, rows, best=best_index)
+    table = _table(headers, rows, best=best_index)
+    notes = [
+        f"<li>{escape(p['name'])}: {escape(p['fit']['error'])}</li>"
+        for p in summary["partitions"]
+        if p.get("fit") and "error" in p["fit"]
+    ]
+    if notes:
+        table += (
+            '<p class="explain">Fits not run:</p><ul class="explain">'
+            + "".join(notes)
+            + "</ul>"
+        )
+    return table
 
 
 _STUDY_HEADERS = {

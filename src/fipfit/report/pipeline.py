@@ -124,7 +124,7 @@ class _Partition:
     fip_error: float
     information_error: float
     train_fip: float
-    scan: dict[str, list[float]] = field(default_factory=dict)
+    scan: dict[str, list[Any]] = field(default_factory=dict)
     fit: dict[str, Any] | None = None
     pulls: FloatArray | None = None
     templates: Any = None
@@ -413,9 +413,9 @@ def _scan(
         progress.advance()
     result.scan = {
         "n_bins": [int(row["n_bins_made"]) for row in rows],
-        "fip": [float(row["fip"]) for row in rows],
-        "fip_error": [float(row["fip_error"]) for row in rows],
-        "train_fip": [float(row["fip_train"]) for row in rows],
+        "fip": [_finite(row["fip"]) for row in rows],
+        "fip_error": [_finite(row["fip_error"]) for row in rows],
+        "train_fip": [_finite(row["fip_train"]) for row in rows],
     }
 
 

@@ -146,7 +146,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_report_page_renders(chromium: DevTools, report: Path, tmp_path: Path) -> None:
+def test_report_page_renders(report: Path, chromium: DevTools, tmp_path: Path) -> None:
     for domain in ("Page", "Runtime", "Log", "Network"):
         chromium.call(f"{domain}.enable")
     chromium.call(

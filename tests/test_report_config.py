@@ -255,3 +255,16 @@ def test_model_settings_keys_checked() -> None:
         parse_config(raw)
     settings = {"model": "mlp", "max_iter": 5, "hidden_layer_sizes": [8]}
     assert parse_config(config_with(regressor=settings)).regressor == settings
+
+
+def test_threads_default_and_minimum() -> None:
+    assert parse_config(MINIMAL).threads == 1
+    assert parse_config(config_with(threads=2)).threads == 2
+    with pytest.raises(FipfitError, match="'threads' must be at least 1"):
+        parse_config(config_with(threads=0))
+
+
+def test_cli_rejects_zero_threads(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["run", "--threads", "0", "--out", "unused"])
+    assert status == 2
+    assert "--threads must be at least 1" in capsys.readouterr().err

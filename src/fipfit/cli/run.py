@@ -71,6 +71,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="CMS dimuon ROOT file (or converted table) of the zmumu example",
     )
     parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="OpenMP and BLAS threads of the run, overriding the configuration "
+        "(default 1)",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="replace an existing report folder"
     )
     parser.add_argument(
@@ -109,6 +116,10 @@ def _configuration(args: argparse.Namespace) -> RunConfig | ZmumuConfig:
         config = dataclasses.replace(
             config, input=dataclasses.replace(config.input, events=args.events)
         )
+    if args.threads is not None:
+        if args.threads < 1:
+            raise FipfitError(f"--threads must be at least 1, got {args.threads}")
+        config = dataclasses.replace(config, threads=args.threads)
     if args.seed is not None:
         if args.seed < 0:
             raise FipfitError(f"--seed must be zero or positive, got {args.seed}")

@@ -181,6 +181,7 @@ class RunConfig:
     classifier: dict[str, Any] = field(default_factory=dict)
     bootstrap: int = 100
     seed: int = 0
+    threads: int = 1
     study: bool = True
     study_bins: int = 20
     study_toys: int = 100
@@ -210,6 +211,7 @@ class RunConfig:
         return {
             "title": self.title,
             "seed": self.seed,
+            "threads": self.threads,
             "parameter": self.parameter,
             "features": list(self.features),
             "input": inputs,
@@ -272,6 +274,7 @@ def derive_seeds(root: int) -> dict[str, int]:
 _TOP_KEYS = (
     "title",
     "seed",
+    "threads",
     "parameter",
     "features",
     "input",
@@ -633,6 +636,7 @@ def parse_config(
         classifier=_parse_model_settings(top, "classifier"),
         bootstrap=bootstrap_reader.integer("resamples", RunConfig.bootstrap, minimum=2),
         seed=top.integer("seed", 0, minimum=0),
+        threads=top.integer("threads", RunConfig.threads, minimum=1),
         study=study_reader.boolean("run", True),
         study_bins=study_reader.integer("bins", RunConfig.study_bins, minimum=1),
         study_toys=study_reader.integer("toys", RunConfig.study_toys, minimum=2),

@@ -2,7 +2,8 @@
 
 `build_figures` draws every figure that the run's results support (a
 regressor, a classifier, fits, a metrics study, data fits) and returns them
-in page order as PNG bytes with a title and a caption that says what to see.
+in page order as PNG bytes, each with a title and a caption that explains
+what to look for.
 """
 
 from __future__ import annotations

@@ -93,13 +93,14 @@ class DevTools:
 @pytest.fixture
 def chromium(tmp_path: Path) -> Iterator[DevTools]:
     """Start headless Chromium with a fresh profile and connect to its page."""
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+    executable = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    if executable is None:
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium")
     profile = tmp_path / "profile"
     profile.mkdir()
     process = subprocess.Popen(
         [
-            CHROMIUM,
+            executable,
             "--headless",
             "--no-sandbox",
             "--disable-gpu",

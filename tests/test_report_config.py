@@ -10,14 +10,8 @@ import pytest
 
 from fipfit.cli import main
 from fipfit.errors import FipfitError
-from fipfit.report.config import (
-    EXAMPLES,
-    SEED_STEPS,
-    derive_seeds,
-    example_config,
-    load_config,
-    parse_config,
-)
+from fipfit.report.config import SEED_STEPS, derive_seeds, parse_config
+from fipfit.report.config_loader import EXAMPLES, example_config, load_config
 
 EXAMPLE_FOLDER = Path(__file__).resolve().parents[1] / "examples"
 

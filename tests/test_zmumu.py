@@ -14,7 +14,8 @@ import pytest
 from fipfit.cli import main
 from fipfit.errors import FipfitError
 from fipfit.events import Events
-from fipfit.report.config import example_config, load_config, parse_config
+from fipfit.report.config import parse_config
+from fipfit.report.config_loader import example_config, load_config
 from fipfit.report.zmumu import run_zmumu, select_data_events, split_by_event
 from fipfit.report.zmumu_config import ZmumuConfig, parse_zmumu_config
 

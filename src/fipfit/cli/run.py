@@ -88,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _configuration(args: argparse.Namespace) -> RunConfig | ZmumuConfig:
     from fipfit.errors import FipfitError
-    from fipfit.report.config import example_config, load_config
+    from fipfit.report.config_loader import example_config, load_config
     from fipfit.report.zmumu_config import ZmumuConfig
 
     if args.config is not None and args.example is not None:

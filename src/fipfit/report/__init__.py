@@ -7,7 +7,8 @@ the content of the report; `write_report` writes ``index.html``,
 
 from __future__ import annotations
 
-from fipfit.report.config import RunConfig, example_config, load_config
+from fipfit.report.config import RunConfig
+from fipfit.report.config_loader import example_config, load_config
 from fipfit.report.output import write_report
 from fipfit.report.pipeline import RunOutcome, run_pipeline
 

@@ -1,4 +1,4 @@
-"""Configuration of ``fipfit run``: a TOML file, its defaults and its validation.
+"""Configuration of a general ``fipfit run``: its defaults and its validation.
 
 A configuration names the input (an event file, or a toy model with its size and
 settings), the parameter and the observables, the partitions to compare, the
@@ -6,38 +6,31 @@ luminosity and number of pseudo-experiments of the fits, and the root seed. Ever
 key is checked: an unknown key or a value of the wrong type raises `FipfitError`
 naming the key, the value and the fix.
 
-The built-in examples are configurations stored in `EXAMPLES`; ``fipfit run
---example NAME`` runs one. Add an example by adding an entry to `EXAMPLES`.
+`fipfit.report.config_loader` reads the TOML files and holds the built-in
+examples.
 """
 
 from __future__ import annotations
 
 import copy
-import difflib
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from fipfit.errors import FipfitError
-
-if TYPE_CHECKING:
-    from fipfit.report.zmumu_config import ZmumuConfig
+from fipfit.report.config_reader import TableReader
 
 __all__ = [
-    "EXAMPLES",
     "DataConfig",
     "FitConfig",
     "InputConfig",
     "PartitionConfig",
     "RunConfig",
     "SplitConfig",
-    "example_config",
-    "load_config",
     "parse_config",
 ]
 
@@ -307,112 +300,7 @@ _DATA_KEYS = ("file", "luminosity", "partitions", "label")
 _STUDY_KEYS = ("run", "bins", "toys", "events")
 
 
-class _Reader:
-    """Typed access to one table of the configuration, naming keys in errors."""
-
-    def __init__(self, table: Mapping[str, Any], where: str, origin: str) -> None:
-        self.table = table
-        self.where = where
-        self.origin = origin
-
-    def key(self, name: str) -> str:
-        return f"{self.where}.{name}" if self.where else name
-
-    def fail(self, name: str, message: str) -> FipfitError:
-        return FipfitError(f"{self.origin}: key '{self.key(name)}' {message}")
-
-    def check_keys(self, allowed: Sequence[str]) -> None:
-        for name in self.table:
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else f"allowed keys are {', '.join(allowed)}"
-                )
-                raise FipfitError(
-                    f"{self.origin}: unknown key '{self.key(name)}': {hint}"
-                )
-
-    def string(self, name: str, default: str | None) -> str | None:
-        value = self.table.get(name, default)
-        if value is not None and not isinstance(value, str):
-            raise self.fail(
-                name,
-                f"must be a string, got {value!r} ({type(value).__name__}): "
-                f'write {name} = "..."',
-            )
-        return value
-
-    def choice(self, name: str, default: str, choices: Sequence[str]) -> str:
-        value = self.string(name, default)
-        if value not in choices:
-            raise self.fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
-        return str(value)
-
-    def integer(self, name: str, default: int, minimum: int) -> int:
-        value = self.table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(
-                name,
-                f"must be an integer, got {value!r} ({type(value).__name__}): "
-                f"write {name} = {default}",
-            )
-        if value < minimum:
-            raise self.fail(name, f"must be at least {minimum}, got {value}")
-        return value
-
-    def boolean(self, name: str, default: bool) -> bool:
-        value = self.table.get(name, default)
-        if not isinstance(value, bool):
-            raise self.fail(
-                name,
-                f"must be true or false, got {value!r} ({type(value).__name__}): "
-                f"write {name} = {str(default).lower()}",
-            )
-        return value
-
-    def number(self, name: str, default: float, *, positive: bool) -> float:
-        value = self.table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(
-                name,
-                f"must be a number, got {value!r} ({type(value).__name__}): "
-                f"write {name} = {default}",
-            )
-        number = float(value)
-        if not math.isfinite(number) or (positive and number <= 0):
-            raise self.fail(name, f"must be a positive finite number, got {value}")
-        return number
-
-    def strings(self, name: str, default: Sequence[str] | None) -> tuple[str, ...]:
-        value = self.table.get(name, default)
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(
-            isinstance(item, str) for item in value
-        ):
-            raise self.fail(
-                name,
-                f'must be a list of strings, got {value!r}: write {name} = ["a", "b"]',
-            )
-        return tuple(value)
-
-    def table_of(self, name: str) -> dict[str, Any]:
-        value = self.table.get(name, {})
-        if not isinstance(value, dict):
-            raise self.fail(
-                name,
-                f"must be a table, got {value!r} ({type(value).__name__}): "
-                f"write it as [{self.key(name)}] with keys below it",
-            )
-        return value
-
-    def sub(self, name: str) -> _Reader:
-        return _Reader(self.table_of(name), self.key(name), self.origin)
-
-
-def _parse_input(reader: _Reader, base: Path | None) -> InputConfig:
+def _parse_input(reader: TableReader, base: Path | None) -> InputConfig:
     reader.check_keys(_INPUT_KEYS)
     file = reader.string("file", None)
     model = reader.string("model", None)
@@ -445,7 +333,7 @@ def _parse_input(reader: _Reader, base: Path | None) -> InputConfig:
 
 
 def _parse_data(
-    reader: _Reader, base: Path | None, partitions: Sequence[PartitionConfig]
+    reader: TableReader, base: Path | None, partitions: Sequence[PartitionConfig]
 ) -> DataConfig | None:
     if "data" not in reader.table:
         return None
@@ -479,7 +367,7 @@ def _parse_data(
     )
 
 
-def _parse_model_settings(reader: _Reader, name: str) -> dict[str, Any]:
+def _parse_model_settings(reader: TableReader, name: str) -> dict[str, Any]:
     """Check the keys of the [regressor] or [classifier] table.
 
     The keys are the hyper-parameters of `fipfit.regression.GammaRegressor`
@@ -500,7 +388,7 @@ def _parse_model_settings(reader: _Reader, name: str) -> dict[str, Any]:
     return copy.deepcopy(dict(table.table))
 
 
-def _parse_split(reader: _Reader) -> SplitConfig:
+def _parse_split(reader: TableReader) -> SplitConfig:
     reader.check_keys(_SPLIT_KEYS)
     default = SplitConfig()
     split = SplitConfig(
@@ -528,7 +416,7 @@ def _parse_partitions(value: Any, origin: str) -> tuple[PartitionConfig, ...]:
         where = f"partitions[{index}]"
         if not isinstance(table, dict):
             raise FipfitError(f"{origin}: key '{where}' must be a table, got {table!r}")
-        reader = _Reader(table, where, origin)
+        reader = TableReader(table, where, origin)
         reader.check_keys(_PARTITION_KEYS)
         kind = reader.choice("kind", "regressor", PARTITION_KINDS)
         column = reader.string("column", None)
@@ -581,7 +469,7 @@ def parse_config(
         On an unknown key, a value of the wrong type or out of range, or
         inconsistent settings; the message names the key and the fix.
     """
-    top = _Reader(raw, "", origin)
+    top = TableReader(raw, "", origin)
     top.check_keys(_TOP_KEYS)
     features = top.strings("features", None) if "features" in raw else ()
     if not features:
@@ -646,111 +534,3 @@ def parse_config(
         data=_parse_data(top, base, partitions),
         source=origin,
     )
-
-
-def load_config(path: str | Path) -> RunConfig | ZmumuConfig:
-    """Read and validate a TOML configuration file.
-
-    A file with ``pipeline = "zmumu"`` configures the Z line-shape example
-    (`fipfit.report.zmumu`) instead of the general run.
-    """
-    source = Path(path)
-    if not source.is_file():
-        raise FipfitError(f"configuration file '{source}' not found: check the path")
-    try:
-        raw = tomllib.loads(source.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise FipfitError(
-            f"{source}: invalid TOML: {error}; fix the syntax at that line"
-        ) from None
-    except UnicodeDecodeError:
-        raise FipfitError(f"{source}: not a UTF-8 text file") from None
-    if "pipeline" in raw:
-        return _parse_pipeline(raw, origin=str(source), base=source.parent)
-    return parse_config(raw, origin=str(source), base=source.parent)
-
-
-def _parse_pipeline(
-    raw: Mapping[str, Any], *, origin: str, base: Path | None
-) -> ZmumuConfig:
-    """Validate a configuration of a dedicated pipeline (key ``pipeline``)."""
-    from fipfit.report.zmumu_config import parse_zmumu_config
-
-    if raw["pipeline"] != "zmumu":
-        raise FipfitError(
-            f"{origin}: key 'pipeline' must be \"zmumu\", got {raw['pipeline']!r}: "
-            "remove the key for a general run"
-        )
-    return parse_zmumu_config(raw, origin=origin, base=base)
-
-
-# --- built-in examples --------------------------------------------------------
-
-_COMMON_PARTITIONS: list[dict[str, Any]] = [
-    {"name": "regressor (quantile)", "kind": "regressor", "binning": "quantile"},
-    {"name": "regressor (optimal)", "kind": "regressor", "binning": "optimal"},
-    {"name": "classifier", "kind": "classifier", "binning": "quantile"},
-]
-
-#: Built-in configurations, by name; ``examples/<name>.toml`` holds the same.
-EXAMPLES: dict[str, dict[str, Any]] = {
-    "peak": {
-        "title": "Mass of a peak over a falling background",
-        "seed": 1,
-        "input": {"model": "peak", "events": 200_000},
-        "features": ["x", "eta"],
-        "partitions": [
-            {"name": "x", "kind": "column", "column": "x", "binning": "quantile"},
-            *_COMMON_PARTITIONS,
-        ],
-        "fit": {"luminosity": 0.02, "toys": 500},
-    },
-    "xsec": {
-        "title": "Signal cross section with a classifier",
-        "seed": 2,
-        "input": {"model": "xsec", "events": 200_000},
-        "features": ["x1", "x2", "x3"],
-        "partitions": [
-            {"name": "x1", "kind": "column", "column": "x1", "binning": "quantile"},
-            *_COMMON_PARTITIONS,
-        ],
-        "fit": {"luminosity": 0.01, "toys": 500},
-    },
-    "eft": {
-        "title": "Effective-field-theory coupling",
-        "seed": 3,
-        "input": {"model": "eft", "events": 200_000},
-        "parameter": "c2",
-        "features": ["e1", "e2", "phi"],
-        "partitions": [
-            {"name": "e1", "kind": "column", "column": "e1", "binning": "quantile"},
-            *_COMMON_PARTITIONS,
-        ],
-        "fit": {"luminosity": 0.02, "toys": 500},
-    },
-    # The Z line-shape example (fipfit.report.zmumu). Its relative paths start
-    # at the repository root, where ../shared/data holds the event files.
-    "zmumu": {
-        "pipeline": "zmumu",
-        "title": "Z mass: MadGraph simulation and CMS dimuon data",
-        "seed": 4,
-        "lhe": ["../shared/data/pylhe-testfile-madgraph-2.2.1-Z-mlm.lhe.gz"],
-        "data": "../shared/data/uproot-Zmumu.root",
-        "smearings": 4,
-        "features": ["mll", "eta1", "eta2"],
-        "bins": 20,
-        "data_fit": {"window": [70.0, 110.0], "bins": 20, "electrons": True},
-    },
-}
-
-
-def example_config(name: str) -> RunConfig | ZmumuConfig:
-    """Return the built-in example configuration `name`."""
-    if name not in EXAMPLES:
-        raise FipfitError(
-            f"unknown example '{name}': choose one of {', '.join(sorted(EXAMPLES))}"
-        )
-    origin = f"built-in example '{name}'"
-    if "pipeline" in EXAMPLES[name]:
-        return _parse_pipeline(copy.deepcopy(EXAMPLES[name]), origin=origin, base=None)
-    return parse_config(copy.deepcopy(EXAMPLES[name]), origin=origin)

@@ -3,9 +3,9 @@
 A TOML file with ``pipeline = "zmumu"`` (or ``fipfit run --example zmumu``)
 names the MadGraph LHE files and the CMS data file, the detector smearings,
 the regressor's features and settings, the bins, and the data fit's window.
-Every key is checked as in `fipfit.report.config`; relative paths start at the
-configuration file's folder, and for the built-in example at the repository
-root.
+Every key is checked by `fipfit.report.config_reader.TableReader`; relative
+paths start at the configuration file's folder, and for the built-in example
+at the repository root.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fipfit.report.config import _Reader
+from fipfit.report.config_reader import TableReader
 
 __all__ = ["DataFitConfig", "ZmumuConfig", "parse_zmumu_config"]
 
@@ -199,7 +199,7 @@ def parse_zmumu_config(
     FipfitError
         On an unknown key or a value of the wrong type or out of range.
     """
-    top = _Reader(raw, "", origin)
+    top = TableReader(raw, "", origin)
     top.check_keys(_TOP_KEYS)
     folder = REPOSITORY if base is None else base
     lhe = top.strings("lhe", ())
@@ -248,7 +248,7 @@ def parse_zmumu_config(
     )
 
 
-def _parse_data_fit(reader: _Reader) -> DataFitConfig:
+def _parse_data_fit(reader: TableReader) -> DataFitConfig:
     reader.check_keys(_DATA_FIT_KEYS)
     default = DataFitConfig()
     window = reader.table.get("window", list(default.window))
@@ -268,17 +268,6 @@ def _parse_data_fit(reader: _Reader) -> DataFitConfig:
     return DataFitConfig(
         window=(float(window[0]), float(window[1])),
         bins=reader.integer("bins", default.bins, minimum=1),
-        electrons=_boolean(reader, "electrons", default.electrons),
+        electrons=reader.boolean("electrons", default.electrons),
         mz_range=reader.number("mz_range", default.mz_range, positive=True),
     )
-
-
-def _boolean(reader: _Reader, name: str, default: bool) -> bool:
-    value = reader.table.get(name, default)
-    if not isinstance(value, bool):
-        raise reader.fail(
-            name,
-            f"must be true or false, got {value!r} ({type(value).__name__}): "
-            f"write {name} = {str(default).lower()}",
-        )
-    return value

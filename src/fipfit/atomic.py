@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fipfit.errors import FipfitError
 
-__all__ = ["atomic_directory", "atomic_file"]
+__all__ = ["atomic_directory", "atomic_file", "check_replaceable"]
 
 
 def _check_parent(path: Path) -> None:
@@ -56,22 +56,47 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
+def check_replaceable(target: Path, marker: str | None) -> None:
+    """Raise `FipfitError` unless the existing folder `target` may be replaced.
+
+    A folder may be replaced when it is empty or holds the file `marker`, the
+    sign of an earlier output of the same kind; None allows any folder. This
+    keeps ``--force`` from deleting a folder of the user's own files.
+    """
+    if not target.is_dir():
+        raise FipfitError(f"'{target}' is a file, not a folder: choose another one")
+    if marker is None or (target / marker).is_file() or not any(target.iterdir()):
+        return
+    raise FipfitError(
+        f"folder '{target}' exists and is not an earlier fipfit output (it has no "
+        f"{marker}): choose a new or empty folder, --force replaces only "
+        "fipfit's own outputs"
+    )
+
+
 @contextmanager
 def atomic_directory(
-    path: str | os.PathLike[str], *, overwrite: bool = False
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    marker: str | None = None,
 ) -> Iterator[Path]:
     """Yield a temporary folder beside `path`, moved to `path` on success.
 
-    An existing `path` is replaced only when `overwrite` is true, and only after
+    An existing `path` is replaced only when `overwrite` is true, only if it is
+    empty or holds the file `marker` (see `check_replaceable`), and only after
     the new folder is complete. On any exception the temporary folder is removed.
     """
-    target = Path(path)
+    # Resolving gives "." and ".." a name, so the temporary folder is a sibling.
+    target = Path(path).resolve()
     _check_parent(target)
-    if target.exists() and not overwrite:
-        raise FipfitError(
-            f"output folder '{target}' exists: pass --force to replace it "
-            "or choose another folder"
-        )
+    if target.exists():
+        if not overwrite:
+            raise FipfitError(
+                f"output folder '{target}' exists: pass --force to replace it "
+                "or choose another folder"
+            )
+        check_replaceable(target, marker)
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield temporary

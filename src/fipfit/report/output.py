@@ -11,13 +11,16 @@ import json
 import os
 from pathlib import Path
 
-from fipfit.atomic import atomic_directory
+from fipfit.atomic import atomic_directory, check_replaceable
 from fipfit.errors import FipfitError
 from fipfit.report.html import render_page
 from fipfit.report.pipeline import RunOutcome
 from fipfit.report.schema import validate_summary
 
 __all__ = ["check_destination", "write_report"]
+
+#: The file whose presence marks a folder as a report that --force may replace.
+REPORT_MARKER = "summary.json"
 
 
 def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
@@ -26,14 +29,14 @@ def check_destination(path: str | os.PathLike[str], *, overwrite: bool) -> Path:
     The same checks run again when the report is written; this call lets a
     long run fail before it starts.
     """
-    target = Path(path)
+    target = Path(path).resolve()
     if target.exists() and not overwrite:
         raise FipfitError(
             f"output folder '{target}' exists: pass --force to replace it "
             "or choose another folder with --out"
         )
-    if target.exists() and not target.is_dir():
-        raise FipfitError(f"'{target}' is a file, not a folder: choose another --out")
+    if target.exists():
+        check_replaceable(target, REPORT_MARKER)
     if not target.parent.is_dir():
         raise FipfitError(
             f"parent folder '{target.parent}' of the report does not exist: "
@@ -71,7 +74,9 @@ def write_report(
     validate_summary(outcome.summary)
     text = json.dumps(outcome.summary, indent=2, allow_nan=False) + "\n"
     page = render_page(outcome.summary, outcome.figures)
-    with atomic_directory(target, overwrite=overwrite) as temporary:
+    with atomic_directory(
+        target, overwrite=overwrite, marker=REPORT_MARKER
+    ) as temporary:
         (temporary / "figures").mkdir()
         for record in outcome.figures:
             (temporary / record.file).write_bytes(record.png)

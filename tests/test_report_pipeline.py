@@ -287,9 +287,11 @@ def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:
 def test_existing_folder_kept_without_overwrite(
     outcome: RunOutcome, tmp_path: Path
 ) -> None:
+    # An earlier report (it has a summary.json) is replaced only on request.
     target = tmp_path / "report"
     target.mkdir()
     (target / "old.txt").write_text("old")
+    (target / "summary.json").write_text("{}")
     with pytest.raises(FipfitError, match="pass --force"):
         write_report(outcome, target)
     assert (target / "old.txt").read_text() == "old"
@@ -405,10 +407,10 @@ def test_same_seed_same_numbers(outcome: RunOutcome, data_file: Path) -> None:
 
 
 def run_pipeline_input_checksum(data_file: Path) -> str:
-    from fipfit.report.pipeline import _load_input
+    from fipfit.report.samples import load_input
 
     config = parse_config(tiny_config(data_file))
-    _, record = _load_input(config)
+    _, record = load_input(config)
     return str(record["sha256"])
 
 

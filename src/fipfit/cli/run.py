@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from fipfit.report.config import RunConfig
-    from fipfit.report.pipeline import ProgressReporter, RunOutcome
+    from fipfit.report.pipeline import RunOutcome
+    from fipfit.report.progress import ProgressReporter
     from fipfit.report.zmumu_config import ZmumuConfig
 
 __all__ = ["register"]

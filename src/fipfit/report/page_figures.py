@@ -17,7 +17,9 @@ from fipfit.report import figures as fig
 from fipfit.report.html import FigureRecord
 
 if TYPE_CHECKING:
-    from fipfit.report.pipeline import _Models, _Partition, _Samples
+    from fipfit.report.partitions import PartitionResult
+    from fipfit.report.samples import Samples
+    from fipfit.report.training import Models
 
 __all__ = ["build_figures"]
 
@@ -30,9 +32,9 @@ def _render(
 
 def build_figures(
     summary: dict[str, Any],
-    samples: _Samples,
-    models: _Models,
-    partitions: list[_Partition],
+    samples: Samples,
+    models: Models,
+    partitions: list[PartitionResult],
     index: int,
     parameter: str,
 ) -> list[FigureRecord]:

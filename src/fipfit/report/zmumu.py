@@ -30,8 +30,7 @@ import io
 import math
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,9 @@ from fipfit.events import Events
 from fipfit.information import PartitionInformation, partition_information
 from fipfit.report import figures as fig
 from fipfit.report.html import FigureRecord
-from fipfit.report.pipeline import ProgressReporter, RunOutcome
+from fipfit.report.json_values import finite
+from fipfit.report.pipeline import RunOutcome
+from fipfit.report.progress import ProgressReporter, SilentProgress, progress_step
 from fipfit.report.provenance import (
     file_sha256,
     library_versions,
@@ -456,15 +457,8 @@ def _fit_data(
 # --- summary ----------------------------------------------------------------------
 
 
-def _finite(value: float | None) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
-
-
 def _matrix(values: FloatArray) -> list[list[float | None]]:
-    return [[_finite(v) for v in row] for row in np.asarray(values)]
+    return [[finite(v) for v in row] for row in np.asarray(values)]
 
 
 def _expected_error(information: FloatArray, index: int) -> float | None:
@@ -490,16 +484,16 @@ def _partition_entry(
         "n_bins": int(item.edges.size - 1),
         "requested_bins": config.bins,
         "edges": [float(e) for e in item.edges],
-        "information": _finite(scale * test.information[0, 0]),
-        "information_error": _finite(scale * item.information_error[0, 0]),
-        "shape_information": _finite(scale * test.shape_information[0, 0]),
-        "fip": _finite(test.fip[0]),
-        "fip_error": _finite(item.fip_error[0]),
-        "train_fip": _finite(item.train_fip[0]),
-        "shape_fip": _finite(test.shape_fip[0]),
-        "efficiency": _finite(test.efficiency[0]),
-        "sharpness": _finite(test.sharpness[0]),
-        "purity_factor": _finite(test.purity_factor[0]),
+        "information": finite(scale * test.information[0, 0]),
+        "information_error": finite(scale * item.information_error[0, 0]),
+        "shape_information": finite(scale * test.shape_information[0, 0]),
+        "fip": finite(test.fip[0]),
+        "fip_error": finite(item.fip_error[0]),
+        "train_fip": finite(item.train_fip[0]),
+        "shape_fip": finite(test.shape_fip[0]),
+        "efficiency": finite(test.efficiency[0]),
+        "sharpness": finite(test.sharpness[0]),
+        "purity_factor": finite(test.purity_factor[0]),
         "nonpositive_bins": [int(k) for k in test.nonpositive_bins],
         "expected_error": _expected_error(scale * test.shape_information, 0),
         "measured_error": None,
@@ -518,10 +512,10 @@ def _matrix_entry(item: _Measured, scale: float) -> dict[str, Any]:
         "n_bins": int(item.edges.size - 1),
         "information": _matrix(scale * test.information),
         "shape_information": _matrix(scale * test.shape_information),
-        "fip": dict(zip(PARAMETERS, map(_finite, test.fip), strict=True)),
-        "fip_error": dict(zip(PARAMETERS, map(_finite, item.fip_error), strict=True)),
-        "shape_fip": dict(zip(PARAMETERS, map(_finite, test.shape_fip), strict=True)),
-        "train_fip": dict(zip(PARAMETERS, map(_finite, item.train_fip), strict=True)),
+        "fip": dict(zip(PARAMETERS, map(finite, test.fip), strict=True)),
+        "fip_error": dict(zip(PARAMETERS, map(finite, item.fip_error), strict=True)),
+        "shape_fip": dict(zip(PARAMETERS, map(finite, test.shape_fip), strict=True)),
+        "train_fip": dict(zip(PARAMETERS, map(finite, item.train_fip), strict=True)),
         "nonpositive_bins": [int(k) for k in test.nonpositive_bins],
     }
 
@@ -555,26 +549,6 @@ def _data_fit_entry(result: Any, label: str, parameter: str) -> dict[str, Any]:
 # --- running ----------------------------------------------------------------------
 
 
-class _Silent:
-    def start(self, description: str, total: int) -> None:
-        pass
-
-    def advance(self, amount: int = 1) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
-
-
-@contextmanager
-def _step(progress: ProgressReporter, description: str) -> Iterator[None]:
-    progress.start(description, 1)
-    try:
-        yield
-    finally:
-        progress.finish()
-
-
 def run_zmumu(
     config: ZmumuConfig, progress: ProgressReporter | None = None
 ) -> RunOutcome:
@@ -586,24 +560,26 @@ def run_zmumu(
         On missing or invalid inputs: LHE files without a lepton pair, a
         data table without the measured columns, no event in the window.
     """
-    progress = progress or _Silent()
+    progress = progress or SilentProgress()
     with tempfile.TemporaryDirectory(prefix="fipfit-zmumu-") as temporary:
         folder = Path(temporary)
         data = None
         data_record: dict[str, Any] = {}
         if config.data is not None:
-            with _step(progress, "reading the data"):
+            with progress_step(progress, "reading the data"):
                 frame = _read_data(config.data, folder)
                 _check_columns(frame, [*config.features, "mll", "selected"], "data")
                 data, data_record = select_data_events(frame)
-        with _step(progress, "converting the LHE files"):
+        with progress_step(progress, "converting the LHE files"):
             everything = _read_simulation(config, folder)
     _check_columns(everything.data, list(config.features), "simulated events")
     train, test = split_by_event(
         everything, config.train_fraction, random_state=config.seeds["split"]
     )
     analysis = _Analysis(config, train, test)
-    with _step(progress, f"training the gamma regressor ({config.regressor['model']})"):
+    with progress_step(
+        progress, f"training the gamma regressor ({config.regressor['model']})"
+    ):
         analysis.regressor = _train_regressor(config, train)
 
     specs = [
@@ -613,18 +589,18 @@ def run_zmumu(
         _Spec("true mll", "true_mll"),
         _Spec("true mll, no selection", "true_mll", all_events=True),
     ]
-    with _step(progress, "measuring the information of the partitions"):
+    with progress_step(progress, "measuring the information of the partitions"):
         measured = [analysis.measure(s, config.bins, config.bootstrap) for s in specs]
         for item in measured[:2]:
             analysis.scan(item)
 
     fits: list[tuple[Any, str]] = []
     if data is not None:
-        with _step(progress, "fitting m_Z to the data"):
+        with progress_step(progress, "fitting m_Z to the data"):
             fits = _fit_data(config, analysis, everything, data)
 
     summary = _summary(config, everything, analysis, measured, fits, data_record)
-    with _step(progress, "drawing the figures"):
+    with progress_step(progress, "drawing the figures"):
         records = _figures(summary, analysis, measured)
     summary["figures"] = [
         {"file": r.file, "title": r.title, "caption": r.caption} for r in records
@@ -688,7 +664,7 @@ def _summary(
         },
         "luminosity": 1.0,
         "normalisation": "free",
-        "ideal_information": _finite(ideal.ideal_information[0, 0]),
+        "ideal_information": finite(ideal.ideal_information[0, 0]),
         "expected_ideal_information": None,
         "reference_limits": {
             "true mll, selected events": float(measured[3].test.fip[0]),

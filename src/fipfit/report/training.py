@@ -1,0 +1,110 @@
+"""Models of ``fipfit run``: the gamma regressor and the signal classifier.
+
+Both train on the train sample, and only when a partition uses them;
+`partition_values` gives the variable that a partition bins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from fipfit.errors import FipfitError
+from fipfit.events import Events
+from fipfit.report.config import PartitionConfig, RunConfig
+from fipfit.report.progress import ProgressReporter, progress_step
+from fipfit.report.samples import Samples
+
+FloatArray = NDArray[np.float64]
+
+__all__ = ["Models", "partition_values", "train_models"]
+
+
+@dataclass
+class Models:
+    regressor: Any = None
+    classifier: Any = None
+    regressor_info: dict[str, Any] = field(default_factory=dict)
+    classifier_info: dict[str, Any] = field(default_factory=dict)
+    #: Model outputs by (kind, sample name), computed once per sample.
+    outputs: dict[tuple[str, str], FloatArray] = field(default_factory=dict)
+
+
+@contextmanager
+def _settings_errors(table: str, settings: dict[str, Any]) -> Iterator[None]:
+    """Turn an estimator's TypeError on a bad hyper-parameter into FipfitError."""
+    try:
+        yield
+    except TypeError as error:
+        raise FipfitError(
+            f"invalid [{table}] settings {settings}: {error}; give each "
+            "hyper-parameter a value of its documented type"
+        ) from None
+
+
+def train_models(
+    config: RunConfig, samples: Samples, progress: ProgressReporter
+) -> Models:
+    from fipfit.regression import fit_gamma_regressor, fit_signal_classifier
+
+    kinds = {p.kind for p in config.partitions}
+    models = Models()
+    if "regressor" in kinds:
+        settings = dict(config.regressor)
+        backend = str(settings.pop("model", "hgb"))
+        with (
+            progress_step(progress, f"training the gamma regressor ({backend})"),
+            _settings_errors("regressor", settings),
+        ):
+            models.regressor = fit_gamma_regressor(
+                samples.train,
+                config.features,
+                model=backend,
+                random_state=config.seeds["regressor"],
+                **settings,
+            )
+        models.regressor_info = {"model": backend, "settings": settings}
+    if "classifier" in kinds:
+        if samples.train.label is None:
+            raise FipfitError(
+                "a classifier partition needs signal labels, but the events have "
+                f"no label column '{config.input.label}': name it with "
+                "input.label or remove the classifier partition"
+            )
+        settings = dict(config.classifier)
+        backend = str(settings.pop("model", "hgb"))
+        with (
+            progress_step(progress, f"training the signal classifier ({backend})"),
+            _settings_errors("classifier", settings),
+        ):
+            models.classifier = fit_signal_classifier(
+                samples.train,
+                config.features,
+                model=backend,
+                random_state=config.seeds["classifier"],
+                **settings,
+            )
+        models.classifier_info = {"model": backend, "settings": settings}
+    return models
+
+
+def partition_values(
+    partition: PartitionConfig,
+    events: Events,
+    models: Models,
+    features: Sequence[str],
+    index: int,
+) -> FloatArray:
+    """Return the variable that `partition` bins, one value per event."""
+    from fipfit.regression import model_output
+
+    if partition.kind == "column":
+        return events.column(str(partition.column))
+    estimator = models.regressor if partition.kind == "regressor" else models.classifier
+    component = index if partition.kind == "regressor" else None
+    return model_output(estimator, events.features(features), component=component)

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from fipfit.report.zmumu_config import ZmumuConfig
 
 __all__ = ["register"]
+
+#: Either configuration of ``fipfit run``: the general run or the zmumu example.
+_Config = TypeVar("_Config", "RunConfig", "ZmumuConfig")
 
 logger = logging.getLogger("fipfit.run")
 
@@ -117,15 +120,7 @@ def _configuration(args: argparse.Namespace) -> RunConfig | ZmumuConfig:
         config = dataclasses.replace(
             config, input=dataclasses.replace(config.input, events=args.events)
         )
-    if args.threads is not None:
-        if args.threads < 1:
-            raise FipfitError(f"--threads must be at least 1, got {args.threads}")
-        config = dataclasses.replace(config, threads=args.threads)
-    if args.seed is not None:
-        if args.seed < 0:
-            raise FipfitError(f"--seed must be zero or positive, got {args.seed}")
-        config = dataclasses.replace(config, seed=args.seed)
-    return config
+    return _with_threads_and_seed(config, args)
 
 
 def _zmumu_configuration(config: ZmumuConfig, args: argparse.Namespace) -> ZmumuConfig:
@@ -142,6 +137,17 @@ def _zmumu_configuration(config: ZmumuConfig, args: argparse.Namespace) -> Zmumu
         config = dataclasses.replace(config, lhe=tuple(Path(p) for p in args.lhe))
     if args.data is not None:
         config = dataclasses.replace(config, data=Path(args.data))
+    return _with_threads_and_seed(config, args)
+
+
+def _with_threads_and_seed(config: _Config, args: argparse.Namespace) -> _Config:
+    """Apply --threads and --seed, which both kinds of run take."""
+    from fipfit.errors import FipfitError
+
+    if args.threads is not None:
+        if args.threads < 1:
+            raise FipfitError(f"--threads must be at least 1, got {args.threads}")
+        config = dataclasses.replace(config, threads=args.threads)
     if args.seed is not None:
         if args.seed < 0:
             raise FipfitError(f"--seed must be zero or positive, got {args.seed}")

@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +40,7 @@ from fipfit.report.samples import (
 )
 from fipfit.report.training import train_models
 
-__all__ = ["RunOutcome", "run_pipeline"]
+__all__ = ["RunOutcome", "run_pipeline", "thread_limit"]
 
 
 @dataclass
@@ -76,13 +78,20 @@ def run_pipeline(
     FipfitError
         On invalid input or settings, with the fix in the message.
     """
+    with thread_limit(config.threads):
+        return _run_steps(config, progress or SilentProgress())
+
+
+@contextmanager
+def thread_limit(threads: int) -> Iterator[None]:
+    """Limit OpenMP and BLAS to `threads` threads inside the block."""
     # Importing scikit-learn's boosting loads its OpenMP runtime, so that the
     # thread limit below reaches it.
     import sklearn.ensemble  # noqa: F401
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=config.threads):
-        return _run_steps(config, progress or SilentProgress())
+    with threadpool_limits(limits=threads):
+        yield
 
 
 def _run_steps(config: RunConfig, progress: ProgressReporter) -> RunOutcome:

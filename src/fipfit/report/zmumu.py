@@ -47,7 +47,7 @@ from fipfit.information import PartitionInformation, partition_information
 from fipfit.report import figures as fig
 from fipfit.report.html import FigureRecord
 from fipfit.report.json_values import finite
-from fipfit.report.pipeline import RunOutcome
+from fipfit.report.pipeline import RunOutcome, thread_limit
 from fipfit.report.progress import ProgressReporter, SilentProgress, progress_step
 from fipfit.report.provenance import (
     file_sha256,
@@ -554,13 +554,22 @@ def run_zmumu(
 ) -> RunOutcome:
     """Run the zmumu example and return the report's content.
 
+    Notes
+    -----
+    OpenMP and BLAS use ``config.threads`` threads during the run (default
+    1), as in `fipfit.report.pipeline.run_pipeline`.
+
     Raises
     ------
     FipfitError
         On missing or invalid inputs: LHE files without a lepton pair, a
         data table without the measured columns, no event in the window.
     """
-    progress = progress or SilentProgress()
+    with thread_limit(config.threads):
+        return _run_steps(config, progress or SilentProgress())
+
+
+def _run_steps(config: ZmumuConfig, progress: ProgressReporter) -> RunOutcome:
     with tempfile.TemporaryDirectory(prefix="fipfit-zmumu-") as temporary:
         folder = Path(temporary)
         data = None

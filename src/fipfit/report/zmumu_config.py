@@ -85,6 +85,8 @@ class ZmumuConfig:
         None skips the data fit.
     seed : int
         Root seed of every random step.
+    threads : int
+        OpenMP and BLAS threads of the run, as in the general run.
     smearings : int
         Measurements of each generated event by the detector model.
     features : tuple of str
@@ -109,6 +111,7 @@ class ZmumuConfig:
     lhe: tuple[Path, ...]
     data: Path | None
     seed: int = 0
+    threads: int = 1
     smearings: int = 4
     features: tuple[str, ...] = DEFAULT_FEATURES
     bins: int = 20
@@ -135,6 +138,7 @@ class ZmumuConfig:
             "pipeline": "zmumu",
             "title": self.title,
             "seed": self.seed,
+            "threads": self.threads,
             "lhe": [str(path) for path in self.lhe],
             "data": None if self.data is None else str(self.data),
             "smearings": self.smearings,
@@ -158,6 +162,7 @@ _TOP_KEYS = (
     "pipeline",
     "title",
     "seed",
+    "threads",
     "lhe",
     "data",
     "smearings",
@@ -236,6 +241,7 @@ def parse_zmumu_config(
         lhe=tuple(_path(path, folder) for path in lhe),
         data=None if data is None else _path(data, folder),
         seed=top.integer("seed", 0, minimum=0),
+        threads=top.integer("threads", ZmumuConfig.threads, minimum=1),
         smearings=top.integer("smearings", ZmumuConfig.smearings, minimum=1),
         features=features,
         bins=top.integer("bins", ZmumuConfig.bins, minimum=1),

@@ -192,8 +192,6 @@ INFO_CASES = {
     "constant_feature": case("info {constant_csv} --by x", "takes a single value"),
     "decreasing_edges": case("info {good_csv} --by x --edges 1,0", "increase strictly"),
     "text_edges": case("info {good_csv} --by x --edges a,b", "--edges must be numbers"),
-    "zero_bins": case("info {good_csv} --by x --bins 0", "at least 1, got 0"),
-    "one_bootstrap": case("info {good_csv} --bootstrap 1", "at least 2, got 1"),
     "label_not_binary": case("info {label_csv}", "label other than 0 or 1"),
     "selected_not_boolean": case("info {selected_csv}", "must be boolean"),
     "missing_model": case(
@@ -260,14 +258,6 @@ TRAIN_CASES = {
         "train {good_parquet} --features x --test-fraction 1.5 -o {folder}/m.skops",
         "between 0 and 1",
     ),
-    "zero_bins": case(
-        "train {good_parquet} --features x --bins 0 -o {folder}/m.skops",
-        "at least 1, got 0",
-    ),
-    "zero_iterations": case(
-        "train {good_parquet} --features x --max-iter 0 -o {folder}/m.skops",
-        "at least 1, got 0",
-    ),
     "missing_output_folder": case(
         "train {good_parquet} --features x -o {missing_folder}/m.skops",
         "does not exist",
@@ -298,9 +288,6 @@ FIT_CASES = {
     "huge_luminosity": case(
         "fit {good_parquet} --by x --luminosity 1e300 --toys 3",
         "lower the luminosity",
-    ),
-    "zero_toys": case(
-        "fit {good_parquet} --by x --luminosity 100 --toys 0", "at least 1, got 0"
     ),
     "missing_model": case(
         "fit {good_parquet} --model {missing_folder}/m.skops --luminosity 100",
@@ -500,6 +487,71 @@ def test_usage_error_one_line(
     assert lines[0].startswith(f"fipfit {argv[0]}: error: ")
     assert message in lines[0]
     assert lines[0].endswith(f"(see 'fipfit {argv[0]} --help')")
+
+
+# Counts and seeds are checked by argparse, with the option's name in the message.
+COUNT_CASES = {
+    "info-negative_seed": ("info {good_csv} --seed -1", "--seed: must be 0 or a"),
+    "generate-negative_seed": (
+        "generate peak -n 10 -o {folder}/a.parquet --seed -1",
+        "--seed: must be 0 or a",
+    ),
+    "train-negative_seed": (
+        "train {good_parquet} --features x -o {folder}/m.skops --seed -1",
+        "--seed: must be 0 or a",
+    ),
+    "fit-negative_seed": (
+        "fit {good_parquet} --by x --luminosity 100 --seed -1",
+        "--seed: must be 0 or a",
+    ),
+    "info-zero_bins": ("info {good_csv} --by x --bins 0", "--bins: must be at least 1"),
+    "info-text_bins": ("info {good_csv} --by x --bins 2.5", "invalid int value: '2.5'"),
+    "info-zero_prebins": ("info {good_csv} --prebins 0", "--prebins: must be at least"),
+    "info-one_bootstrap": (
+        "info {good_csv} --bootstrap 1",
+        "--bootstrap: must be 0 (no bootstrap) or at least 2, got 1",
+    ),
+    "info-negative_bootstrap": (
+        "info {good_csv} --bootstrap -1",
+        "--bootstrap: must be 0 (no bootstrap) or at least 2, got -1",
+    ),
+    "train-zero_bins": (
+        "train {good_parquet} --features x --bins 0 -o {folder}/m.skops",
+        "--bins: must be at least 1, got 0",
+    ),
+    "train-zero_iterations": (
+        "train {good_parquet} --features x --max-iter 0 -o {folder}/m.skops",
+        "--max-iter: must be at least 1, got 0",
+    ),
+    "train-negative_bootstrap": (
+        "train {good_parquet} --features x --bootstrap -1 -o {folder}/m.skops",
+        "--bootstrap: must be 0 (no bootstrap) or at least 2, got -1",
+    ),
+    "fit-zero_bins": (
+        "fit {good_parquet} --by x --luminosity 100 --bins 0",
+        "--bins: must be at least 1, got 0",
+    ),
+    "fit-one_toy": (
+        "fit {good_parquet} --by x --luminosity 100 --toys 1",
+        "--toys: must be at least 2, got 1",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNT_CASES))
+def test_bad_count_is_usage_error(
+    name: str, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, message = COUNT_CASES[name]
+    argv = [part.format(**files) for part in text.split()]
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    stderr = capsys.readouterr().err
+    assert caught.value.code == 2
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith(f"fipfit {argv[0]}: error: argument ")
+    assert message in lines[0]
 
 
 def test_unknown_command_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -145,8 +145,6 @@ def test_fit_text_output(peak_file: Path, capsys: pytest.CaptureFixture[str]) ->
     ("option", "message"),
     [
         (["--luminosity", "0"], "--luminosity must be a positive"),
-        (["--luminosity", "1", "--toys", "0"], "--toys must be at least 1"),
-        (["--luminosity", "1", "--bins", "0"], "--bins must be at least 1"),
         (["--luminosity", "1", "--truth", "abc"], "--truth must be numbers"),
         (["--luminosity", "1", "--truth", "200"], "inside the templates' valid"),
     ],

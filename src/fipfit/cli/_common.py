@@ -9,7 +9,61 @@ from typing import Any
 
 from fipfit.events import EventColumns
 
-__all__ = ["add_column_options", "columns_from_args", "print_json", "split_names"]
+__all__ = [
+    "add_column_options",
+    "bootstrap_count",
+    "columns_from_args",
+    "non_negative_int",
+    "positive_int",
+    "print_json",
+    "split_names",
+    "toy_count",
+]
+
+
+def _parse_int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        # The same wording as argparse's own type=int.
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
+
+
+def non_negative_int(text: str) -> int:
+    """Parse an integer that is 0 or larger, such as a seed (an argparse type)."""
+    value = _parse_int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """Parse an integer that is 1 or larger, such as a number of bins."""
+    value = _parse_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def bootstrap_count(text: str) -> int:
+    """Parse a number of bootstrap replicas: 0 skips the bootstrap, else at least 2.
+
+    One replica has no spread, so it cannot give an error.
+    """
+    value = _parse_int(text)
+    if value < 0 or value == 1:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (no bootstrap) or at least 2, got {text}"
+        )
+    return value
+
+
+def toy_count(text: str) -> int:
+    """Parse a number of pseudo-experiments: at least 2, so that they have a spread."""
+    value = _parse_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
+    return value
 
 
 def add_column_options(parser: argparse.ArgumentParser) -> None:

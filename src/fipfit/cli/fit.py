@@ -14,7 +14,14 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any
 
-from fipfit.cli._common import add_column_options, columns_from_args, print_json
+from fipfit.cli._common import (
+    add_column_options,
+    columns_from_args,
+    non_negative_int,
+    positive_int,
+    print_json,
+    toy_count,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +64,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="trained model file whose output to partition in (fipfit train)",
     )
     parser.add_argument(
-        "--bins", type=int, default=20, metavar="K", help="number of bins (default: 20)"
+        "--bins",
+        type=positive_int,
+        default=20,
+        metavar="K",
+        help="number of bins (default: 20)",
     )
     parser.add_argument(
         "--binning",
@@ -67,10 +78,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--toys",
-        type=int,
+        type=toy_count,
         default=500,
         metavar="N",
-        help="number of pseudo-experiments (default: 500)",
+        help="number of pseudo-experiments, at least 2 (default: 500)",
     )
     parser.add_argument(
         "--luminosity",
@@ -92,7 +103,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of the split and of the pseudo-experiments (default: 0)",
     )
@@ -142,10 +153,6 @@ def run(args: argparse.Namespace) -> int:
     from fipfit.fitting.validation import validate_partition
     from fipfit.formats.table import read_events
 
-    if args.toys < 1:
-        raise FipfitError(f"--toys must be at least 1, got {args.toys}")
-    if args.bins < 1:
-        raise FipfitError(f"--bins must be at least 1, got {args.bins}")
     if not (np.isfinite(args.luminosity) and args.luminosity > 0):
         raise FipfitError(
             f"--luminosity must be a positive number, got {args.luminosity}"

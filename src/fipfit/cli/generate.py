@@ -6,6 +6,8 @@ import argparse
 import math
 from pathlib import Path
 
+from fipfit.cli._common import non_negative_int
+
 __all__ = ["register"]
 
 #: Suffixes of the files that ``generate`` writes and the other commands read.
@@ -41,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of the random-number generator (default: 0)",
     )

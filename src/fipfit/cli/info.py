@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from fipfit.cli._common import add_column_options, columns_from_args, print_json
+from fipfit.cli._common import (
+    add_column_options,
+    bootstrap_count,
+    columns_from_args,
+    non_negative_int,
+    positive_int,
+    print_json,
+)
 from fipfit.cli._dask import add_dask_options, dask_requested, info_with_dask
 
 if TYPE_CHECKING:
@@ -43,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bins = parser.add_mutually_exclusive_group()
     bins.add_argument(
         "--bins",
-        type=int,
+        type=positive_int,
         default=20,
         metavar="K",
         help="number of bins of --by or --model (default: 20)",
@@ -72,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--prebins",
-        type=int,
+        type=positive_int,
         default=1000,
         metavar="M",
         help="number of equal-weight pre-bins of --binning optimal (default: 1000)",
@@ -80,13 +87,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--param", metavar="NAME", help="report this parameter only")
     parser.add_argument(
         "--bootstrap",
-        type=int,
+        type=bootstrap_count,
         default=200,
         metavar="N",
-        help="bootstrap replicas for the uncertainty (default: 200)",
+        help="bootstrap replicas for the uncertainty; 0 skips it (default: 200)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the bootstrap (default: 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the bootstrap (default: 0)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_column_options(parser)
@@ -185,8 +195,6 @@ def _partition_by_values(
             ) from None
         edges = check_edges(numbers)
         return labels_from_edges(values, edges), edges
-    if args.bins < 1:
-        raise FipfitError(f"--bins must be at least 1, got {args.bins}")
     if args.binning == "quantile" and args.min_weight != 0:
         raise FipfitError("--min-weight applies to --binning optimal only")
     chosen = events.selected

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from fipfit.cli._common import (
     add_column_options,
+    bootstrap_count,
     columns_from_args,
+    non_negative_int,
+    positive_int,
     print_json,
     split_names,
 )
@@ -58,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--max-iter",
-        type=int,
+        type=positive_int,
         default=200,
         metavar="N",
         help="boosting iterations, or training epochs of mlp; early stopping on "
@@ -67,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--seed",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="seed of the split, the training and the bootstrap (default: 0)",
     )
@@ -81,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--bins",
-        type=int,
+        type=positive_int,
         default=20,
         metavar="K",
         help="number of bins of the model output for the reported FIP (default: 20)",
@@ -103,14 +106,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--prebins",
-        type=int,
+        type=positive_int,
         default=1000,
         metavar="M",
         help="equal-weight pre-bins of the optimal binning (default: 1000)",
     )
     parser.add_argument(
         "--bootstrap",
-        type=int,
+        type=bootstrap_count,
         default=100,
         metavar="N",
         help="bootstrap replicas for the error of the test FIP; 0 skips it "
@@ -140,12 +143,6 @@ def _check_arguments(args: argparse.Namespace) -> tuple[str, ...]:
         raise FipfitError(
             f"--test-fraction must be between 0 and 1, got {args.test_fraction}"
         )
-    if args.bins < 1:
-        raise FipfitError(f"--bins must be at least 1, got {args.bins}")
-    if args.max_iter < 1:
-        raise FipfitError(f"--max-iter must be at least 1, got {args.max_iter}")
-    if args.bootstrap == 1 or args.bootstrap < 0:
-        raise FipfitError(f"--bootstrap must be 0 or at least 2, got {args.bootstrap}")
     parent = Path(args.output).parent
     if not parent.is_dir():
         raise FipfitError(

@@ -16,8 +16,9 @@ from fipfit.errors import FipfitError
 from fipfit.events import Events
 from fipfit.report.config import parse_config
 from fipfit.report.config_loader import example_config, load_config
-from fipfit.report.zmumu import run_zmumu, select_data_events, split_by_event
+from fipfit.report.zmumu import run_zmumu
 from fipfit.report.zmumu_config import ZmumuConfig, parse_zmumu_config
+from fipfit.report.zmumu_inputs import select_data_events, split_by_event
 
 #: Real event files beside the repository (as in conftest.SHARED_DATA, which a
 #: module-scoped fixture cannot request).

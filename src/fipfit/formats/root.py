@@ -91,9 +91,13 @@ def open_tree(path: str | os.PathLike[str], tree: str | None = None) -> Any:
                 if kind == "TTree"
             }
         )
+    except (FileNotFoundError, PermissionError):
+        # A missing or unreadable file is not damage: the OSError names both.
+        raise
     except _read_errors() as error:
         raise FileFormatError(
-            f"cannot read '{source}' as a ROOT file: {_first_line(error)}"
+            f"cannot read '{source}' as a ROOT file: the file is truncated or "
+            f"damaged ({_reader_message(error)})"
         ) from None
     if tree is None:
         if len(trees) != 1:
@@ -110,13 +114,40 @@ def open_tree(path: str | os.PathLike[str], tree: str | None = None) -> Any:
         return handle[tree]
     except _read_errors() as error:
         raise FileFormatError(
-            f"cannot read TTree '{tree}' of '{source}': {_first_line(error)}"
+            f"cannot read TTree '{tree}' of '{source}': the file is truncated or "
+            f"damaged ({_reader_message(error)})"
         ) from None
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+#: Maximum length, in characters, of the reader message quoted in an error.
+_MAX_READER_MESSAGE = 200
+
+
+def _reader_message(error: BaseException) -> str:
+    """Return the reader's message on one line, quoted, without the file path.
+
+    uproot spreads its messages over several lines (``expected Chunk of
+    length 112,`` / ``received 0 bytes from FSSpecSource`` / ``for file path
+    ...``). The lines are joined so that the quoted sentence is complete; the
+    path line is dropped because the caller names the file.
+    """
+    lines = [
+        line.strip()
+        for line in str(error).splitlines()
+        if line.strip() and not line.strip().startswith(("for file path", "in file"))
+    ]
+    text = " ".join(lines) or type(error).__name__
+    if len(text) > _MAX_READER_MESSAGE:
+        text = text[: _MAX_READER_MESSAGE - 3] + "..."
+    return f'{_reader_name(error)}: "{text}"'
+
+
+def _reader_name(error: BaseException) -> str:
+    """Return which library raised `error`: uproot or a decompressor."""
+    module = type(error).__module__.split(".")[0]
+    if module in ("zlib", "lzma"):
+        return module
+    return "uproot"
 
 
 def tree_branches(tree: Any) -> list[str]:
@@ -187,8 +218,8 @@ def iter_root_chunks(
             return
         except _read_errors() as error:
             raise FileFormatError(
-                f"cannot read TTree '{handle.name}' of '{source}': "
-                f"{_first_line(error)}; the file is truncated or damaged"
+                f"cannot read TTree '{handle.name}' of '{source}': the file is "
+                f"truncated or damaged ({_reader_message(error)})"
             ) from None
         yield int(report.tree_entry_start), _frame(arrays, names, handle.name, source)
 

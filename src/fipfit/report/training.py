@@ -1,7 +1,7 @@
 """Models of ``fipfit run``: the gamma regressor and the signal classifier.
 
-Both train on the train sample, and only when a partition uses them;
-`partition_values` gives the variable that a partition bins.
+Each trains on the train sample, and only when a partition uses it.
+`partition_values` returns the variable that a partition bins.
 """
 
 from __future__ import annotations

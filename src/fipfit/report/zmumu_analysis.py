@@ -1,6 +1,6 @@
 """Information of the ``zmumu`` example's partitions, with a grouped bootstrap.
 
-`ZmumuAnalysis` holds the train and test events and the regressor. It
+`ZmumuAnalysis` contains the train and test events and the regressor. It
 measures I(P) and FIP of a partition on the test events with bin edges from
 the train events, and its bootstrap resamples generated events with all their
 measurements.

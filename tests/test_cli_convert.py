@@ -323,3 +323,35 @@ def test_existing_output_kept_on_failure(
     assert status == 2
     assert output.read_bytes() == before
     assert pq.read_metadata(output).num_rows == 100
+
+
+def test_same_input_twice_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given twice, the file's weights would add up to twice its cross section.
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    lhe = shared_data / POWHEG_Z
+    same_file = shared_data / ".." / shared_data.name / POWHEG_Z
+    assert_failed_cleanly(
+        ["convert", str(lhe), str(same_file), "-o", str(output)],
+        output,
+        capsys,
+        "is given twice",
+        "counted twice",
+    )
+    copy = tmp_path / "copy.lhe"
+    copy.write_bytes(lhe.read_bytes())
+    digest = hashlib.sha256(lhe.read_bytes()).hexdigest()
+    assert_failed_cleanly(
+        ["convert", str(lhe), str(copy), "-o", str(output)],
+        output,
+        capsys,
+        "have the same sha256",
+        digest[:16],
+        "copy.lhe",
+    )
+    root = str(shared_data / ZMUMU)
+    assert_failed_cleanly(
+        ["convert", root, root, "-o", str(output)], output, capsys, "given twice"
+    )

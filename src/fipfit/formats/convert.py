@@ -181,7 +181,8 @@ def convert_files(
     Raises
     ------
     FipfitError
-        For bad options, inputs or outputs; nothing is written then.
+        For bad options, inputs or outputs, and for a file given twice (the
+        same resolved path or the same sha256); nothing is written then.
     """
     options = options or ConvertOptions()
     options.check()
@@ -194,17 +195,47 @@ def convert_files(
             f"output '{target}' must end in .parquet: fipfit reads Parquet events"
         )
     formats = {input_format(path) for path in paths}
+    digests = _check_distinct(paths)
     if len(formats) > 1:
         raise FipfitError(
             "the inputs mix LHE and ROOT files: convert simulation and data "
             "into separate outputs"
         )
     if formats == {"lhe"}:
-        plan = _plan_lhe(paths, options)
+        plan = _plan_lhe(paths, digests, options)
     else:
-        plan = _plan_root(paths, options)
+        plan = _plan_root(paths, digests, options)
     n_rows = _write(plan.frames(), target, plan.metadata)
     return {**plan.metadata, "n_rows": n_rows}
+
+
+def _check_distinct(paths: list[Path]) -> list[str]:
+    """Return the files' sha256 digests, raising if a file is given twice.
+
+    A file given twice, under the same path or as a copy, would count its
+    events twice and double the weights.
+    """
+    digests: list[str] = []
+    seen_paths: dict[Path, Path] = {}
+    seen_digests: dict[str, Path] = {}
+    for path in paths:
+        resolved = path.resolve()
+        if resolved in seen_paths:
+            raise FipfitError(
+                f"input '{path}' is given twice (also as '{seen_paths[resolved]}')"
+                ": its events would be counted twice, so give each file once"
+            )
+        seen_paths[resolved] = path
+        digest = _sha256(path)
+        if digest in seen_digests:
+            raise FipfitError(
+                f"inputs '{seen_digests[digest]}' and '{path}' have the same "
+                f"sha256 {digest[:16]}...: they are copies of one file, whose "
+                "events would be counted twice, so give it once"
+            )
+        seen_digests[digest] = path
+        digests.append(digest)
+    return digests
 
 
 @dataclass
@@ -246,7 +277,7 @@ def _write(
 # LHE -----------------------------------------------------------------------------
 
 
-def _plan_lhe(paths: list[Path], options: ConvertOptions) -> _Plan:
+def _plan_lhe(paths: list[Path], digests: list[str], options: ConvertOptions) -> _Plan:
     if options.tree is not None or options.branches is not None:
         raise FipfitError("--tree and --branches apply to ROOT input, not LHE")
     infos = [lhe.read_lhe_info(path) for path in paths]
@@ -265,7 +296,7 @@ def _plan_lhe(paths: list[Path], options: ConvertOptions) -> _Plan:
     metadata["inputs"] = [
         {
             "path": str(info.path),
-            "sha256": _sha256(info.path),
+            "sha256": digest,
             "format": "lhe",
             "n_events": scan.n_events,
             "n_negative_weights": scan.n_negative,
@@ -277,7 +308,7 @@ def _plan_lhe(paths: list[Path], options: ConvertOptions) -> _Plan:
             "weight_scale": scale,
             "parameter_card": None if info.card is None else info.card.to_mapping(),
         }
-        for info, scan, scale in zip(infos, scans, scales, strict=True)
+        for info, scan, scale, digest in zip(infos, scans, scales, digests, strict=True)
     ]
     metadata.update(_common_metadata(options))
     metadata["weight_unit"] = (
@@ -390,7 +421,7 @@ def _lhe_frame(
 # ROOT ----------------------------------------------------------------------------
 
 
-def _plan_root(paths: list[Path], options: ConvertOptions) -> _Plan:
+def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -> _Plan:
     if options.reweight is not None:
         raise FipfitError(
             f"--reweight {options.reweight} needs generator-level LHE input; "
@@ -437,12 +468,12 @@ def _plan_root(paths: list[Path], options: ConvertOptions) -> _Plan:
         "inputs": [
             {
                 "path": str(path),
-                "sha256": _sha256(path),
+                "sha256": digest,
                 "format": "root",
                 "tree": options.tree,
                 "n_events": n,
             }
-            for path, n in zip(paths, entries, strict=True)
+            for path, n, digest in zip(paths, entries, digests, strict=True)
         ],
         "lepton_flavour": options.lepton_flavour,
         "weight_unit": "events: every entry has weight 1",

@@ -102,6 +102,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     paths["truncated_dataset"].mkdir()
     (paths["truncated_dataset"] / "a.parquet").write_bytes(data)
     (paths["truncated_dataset"] / "b.parquet").write_bytes(data[: len(data) // 2])
+    paths["dataset"] = folder / "dataset"
+    paths["dataset"].mkdir()
+    frame.to_parquet(paths["dataset"] / "a.parquet")
     paths["mixed_dataset"] = folder / "mixed_dataset"
     paths["mixed_dataset"].mkdir()
     frame.to_parquet(paths["mixed_dataset"] / "a.parquet")
@@ -188,6 +191,21 @@ INFO_CASES = {
     ),
     "misspelt_feature": case("info {good_csv} --by xx", "did you mean 'x'?"),
     "misspelt_parameter": case("info {good_csv} --param thta", "did you mean 'theta'"),
+    "misspelt_selected": case(
+        "info {good_parquet} --by x --selected nosuch",
+        "--selected: selection column 'nosuch' not found; available columns: weight",
+    ),
+    "misspelt_label": case(
+        "info {good_csv} --label lable", "--label: label column 'lable' not found"
+    ),
+    "dataset_with_misspelt_selected": case(
+        "info {dataset} --by x --selected nosuch --bootstrap 0",
+        "--selected: selection column 'nosuch' not found",
+    ),
+    "absent_default_selected": case(
+        "info {good_csv} --selected selected",
+        "--selected: selection column 'selected' not found",
+    ),
     "nan_feature": case("info {nan_feature_csv} --by x", "NaN or infinite value"),
     "constant_feature": case("info {constant_csv} --by x", "takes a single value"),
     "decreasing_edges": case("info {good_csv} --by x --edges 1,0", "increase strictly"),
@@ -263,6 +281,10 @@ TRAIN_CASES = {
         "does not exist",
     ),
     "nan_input": case("train {nan_csv} --features x -o {folder}/m.skops", "NaN"),
+    "misspelt_selected": case(
+        "train {good_parquet} --features x --selected selectd -o {folder}/m.skops",
+        "--selected: selection column 'selectd' not found",
+    ),
 }
 
 FIT_CASES = {
@@ -304,6 +326,11 @@ FIT_CASES = {
     ),
     "misspelt_column": case(
         "fit {good_parquet} --by etta --luminosity 100", "did you mean 'eta'?"
+    ),
+    "misspelt_label_in_templates": case(
+        "fit {good_csv} --by x --luminosity 100 --label label "
+        "--templates {good_parquet}",
+        "good.parquet: --label: label column 'label' not found",
     ),
 }
 

@@ -152,6 +152,19 @@ def test_param_selects_one(
     assert isinstance(chosen["bins"][0]["dweight"], float)
 
 
+def test_selected_option_names_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = event_frame()
+    frame["cut"] = frame["x"] > 0
+    path = tmp_path / "cut.parquet"
+    write_events(frame, path)
+
+    summary = run_json(capsys, str(path), "--selected", "cut", "--bootstrap", "0")
+
+    assert summary["n_events"] == int(frame["cut"].sum())
+
+
 def test_seed_reproducible(
     event_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

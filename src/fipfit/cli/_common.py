@@ -5,17 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from fipfit.events import EventColumns
+from fipfit.errors import MissingColumnError
+from fipfit.events import EventColumns, missing_column_error
+
+if TYPE_CHECKING:
+    import os
+
+    from fipfit.events import Events
 
 __all__ = [
     "add_column_options",
     "bootstrap_count",
+    "check_named_columns",
     "columns_from_args",
     "non_negative_int",
     "positive_int",
     "print_json",
+    "read_events_from_args",
     "split_names",
     "toy_count",
 ]
@@ -82,17 +91,20 @@ def add_column_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated weight-derivative columns "
         "(default: 'dweight', else every 'dweight_<name>')",
     )
+    # None marks the default names, which a file may lack; a name the user
+    # gives must exist (see `check_named_columns`).
     group.add_argument(
         "--label",
-        default="label",
+        default=None,
         metavar="NAME",
-        help="signal label column, 1 or 0 (default: label)",
+        help="signal label column, 1 or 0 (default: label, when the file has it)",
     )
     group.add_argument(
         "--selected",
-        default="selected",
+        default=None,
         metavar="NAME",
-        help="boolean selection column (default: selected; absent means all)",
+        help="boolean selection column (default: selected, when the file has it; "
+        "without it every event is selected)",
     )
 
 
@@ -104,13 +116,47 @@ def split_names(text: str | None) -> tuple[str, ...] | None:
 
 
 def columns_from_args(args: argparse.Namespace) -> EventColumns:
-    """Build `EventColumns` from the column options."""
+    """Build `EventColumns` from the column options.
+
+    The label and selection columns default to ``label`` and ``selected``,
+    which `EventColumns` uses only when the file has them.
+    """
+    defaults = EventColumns()
     return EventColumns(
         weight=args.weight,
         dweight=split_names(args.dweight),
-        label=args.label,
-        selected=args.selected,
+        label=defaults.label if args.label is None else args.label,
+        selected=defaults.selected if args.selected is None else args.selected,
     )
+
+
+def check_named_columns(args: argparse.Namespace, available: Iterable[str]) -> None:
+    """Raise `MissingColumnError` for a --label or --selected the file lacks.
+
+    Without this check, a misspelt --selected would silently select every
+    event, because `EventColumns` treats a missing selection column as absent.
+    """
+    names = [str(name) for name in available]
+    for option, role in (("label", "label column"), ("selected", "selection column")):
+        name = getattr(args, option)
+        if name is not None and name not in names:
+            error = missing_column_error(name, names, role)
+            raise MissingColumnError(f"--{option}: {error}") from None
+
+
+def read_events_from_args(
+    path: str | os.PathLike[str], args: argparse.Namespace
+) -> Events:
+    """Read an event file with the column options, checking the names given."""
+    from fipfit.formats.table import read_events
+
+    events = read_events(path, columns_from_args(args))
+    try:
+        check_named_columns(args, events.data.columns)
+    except MissingColumnError as error:
+        # Name the file, as read_events does, because fit may read two.
+        raise MissingColumnError(f"{path}: {error}") from None
+    return events
 
 
 def print_json(payload: Any) -> None:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from fipfit.cli._common import (
     add_column_options,
-    columns_from_args,
     non_negative_int,
     positive_int,
     print_json,
+    read_events_from_args,
     toy_count,
 )
 
@@ -151,16 +151,14 @@ def run(args: argparse.Namespace) -> int:
 
     from fipfit.errors import FipfitError
     from fipfit.fitting.validation import validate_partition
-    from fipfit.formats.table import read_events
 
     if not (np.isfinite(args.luminosity) and args.luminosity > 0):
         raise FipfitError(
             f"--luminosity must be a positive number, got {args.luminosity}"
         )
-    columns = columns_from_args(args)
-    events = read_events(args.file, columns)
+    events = read_events_from_args(args.file, args)
     if args.templates is not None:
-        template_events = read_events(args.templates, columns)
+        template_events = read_events_from_args(args.templates, args)
         data_events = events
         template_scale = data_scale = 1.0
     else:

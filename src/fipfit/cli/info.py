@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from fipfit.cli._common import (
     add_column_options,
     bootstrap_count,
-    columns_from_args,
     non_negative_int,
     positive_int,
     print_json,
+    read_events_from_args,
 )
 from fipfit.cli._dask import add_dask_options, dask_requested, info_with_dask
 
@@ -112,12 +112,11 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from fipfit.formats.table import read_events
     from fipfit.information import partition_information
     from fipfit.summary import information_summary, negative_weight_summary
     from fipfit.uncertainty import bootstrap_information
 
-    events = read_events(args.file, columns_from_args(args))
+    events = read_events_from_args(args.file, args)
     if args.param is not None:
         events.parameter_index(args.param)
 

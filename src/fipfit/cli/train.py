@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from fipfit.cli._common import (
     add_column_options,
     bootstrap_count,
-    columns_from_args,
     non_negative_int,
     positive_int,
     print_json,
+    read_events_from_args,
     split_names,
 )
 
@@ -168,7 +168,6 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from fipfit.errors import FipfitError
-    from fipfit.formats.table import read_events
     from fipfit.modelfile import save_model
     from fipfit.regression import (
         fit_gamma_regressor,
@@ -178,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     from fipfit.study import fip_versus_bins
 
     features = _check_arguments(args)
-    events = read_events(args.file, columns_from_args(args))
+    events = read_events_from_args(args.file, args)
     for name in features:
         events.column(name)
     test, train = events.split(args.test_fraction, random_state=args.seed)

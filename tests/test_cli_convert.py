@@ -13,7 +13,7 @@ import pytest
 import uproot
 
 from fipfit.cli import main
-from fipfit.errors import NonPositiveBinWarning
+from fipfit.errors import FipfitError, NonPositiveBinWarning
 from fipfit.formats.convert import MEASURED_COLUMNS, ConvertOptions, convert_files
 from fipfit.formats.lhe import read_lhe_info, scan_lhe
 from fipfit.formats.table import read_events, read_table
@@ -355,3 +355,53 @@ def test_same_input_twice_rejected(
     assert_failed_cleanly(
         ["convert", root, root, "-o", str(output)], output, capsys, "given twice"
     )
+
+
+@pytest.mark.parametrize(
+    ("input_name", "options", "needles"),
+    [
+        (ZMUMU, ["--mz", "80"], ["option --mz has no effect", "--reweight zlineshape"]),
+        (
+            POWHEG_Z,
+            ["--width", "2.5", "--width-scheme", "running"],
+            ["options --width, --width-scheme have no effect", "--reweight"],
+        ),
+        (POWHEG_Z, ["--lepton-flavour", "11"], ["--lepton-flavour 11", "LHE input"]),
+        (ZMUMU, ["--smearings", "3"], ["--smearings 3", "ROOT input"]),
+    ],
+    ids=["mz_without_reweight", "width_without_reweight", "flavour_lhe", "smear_root"],
+)
+def test_option_without_effect_rejected(
+    shared_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    input_name: str,
+    options: list[str],
+    needles: list[str],
+) -> None:
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    argv = ["convert", str(shared_data / input_name), "-o", str(output), *options]
+    assert_failed_cleanly(argv, output, capsys, *needles)
+
+
+def test_flavour_without_lepton_branches_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "flat.root"
+    with uproot.recreate(path) as handle:
+        tree = handle.mktree("events", {"x": np.float64})
+        tree.extend({"x": np.arange(3.0)})
+    output = tmp_path / "flat.parquet"
+    with pytest.raises(FipfitError, match="--lepton-flavour 11 has no effect on"):
+        convert_files([path], output, ConvertOptions(lepton_flavour=11))
+    assert not output.exists()
+    convert_files([path], output)
+    assert frame_of(output)[0]["x"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_root_flavour_recorded(shared_data: Path, tmp_path: Path) -> None:
+    output = tmp_path / "electrons.parquet"
+    options = ConvertOptions(lepton_flavour=11)
+    convert_files([shared_data / ZMUMU], output, options)
+    frame, metadata = frame_of(output)
+    assert (frame["lepton_flavour"] == 11).all()
+    assert metadata["lepton_flavour"] == 11

@@ -61,7 +61,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="events read and written at a time (default: 50000)",
     )
 
-    model = parser.add_argument_group("line-shape reference point")
+    model = parser.add_argument_group(
+        "line-shape reference point (only with --reweight zlineshape)"
+    )
     model.add_argument(
         "--mz", type=float, metavar="GEV", help="Z mass (default: the parameter card's)"
     )
@@ -80,8 +82,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     model.add_argument(
         "--width-scheme",
         choices=["fixed", "running"],
-        default="fixed",
-        help="Breit-Wigner with a fixed or an s-dependent width (default: fixed)",
+        help="Breit-Wigner with a fixed or an s-dependent width (default: fixed; "
+        "needs --reweight)",
     )
 
     detector = parser.add_argument_group("detector")
@@ -95,8 +97,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--lepton-flavour",
         type=int,
         choices=[11, 13],
-        default=13,
-        help="flavour recorded for ROOT input (default: 13, muons)",
+        help="flavour recorded for ROOT input with lepton branches (default: 13, "
+        "muons); LHE input records each event's own",
     )
 
     parser.set_defaults(handler=run)

@@ -70,6 +70,7 @@ class ConvertOptions:
         Weight model whose derivatives to compute ("zlineshape"), LHE only.
     n_smearings : int
         Measurements per generated event (K); the weights are divided by K.
+        LHE only: ROOT input accepts only 1.
     random_state : int or None
         Seed of the detector smearing.
     tree : str or None
@@ -81,11 +82,14 @@ class ConvertOptions:
     detector : DetectorModel
     parameters : mapping of str to float
         Values of ``mz``, ``width`` or ``sin2theta`` that replace the
-        parameter card's, for the line-shape reference point.
-    width_scheme : {"fixed", "running"}
-        Breit-Wigner of the line-shape model.
-    lepton_flavour : int
-        Flavour recorded for ROOT input (13 for muons).
+        parameter card's, for the line-shape reference point. Only with
+        ``reweight="zlineshape"``.
+    width_scheme : {"fixed", "running"} or None
+        Breit-Wigner of the line-shape model; None means "fixed". Only with
+        ``reweight="zlineshape"``.
+    lepton_flavour : {11, 13} or None
+        Flavour recorded for ROOT input with lepton branches; None means 13
+        (muons). LHE input records each event's own flavour and rejects it.
     """
 
     reweight: str | None = None
@@ -96,8 +100,8 @@ class ConvertOptions:
     chunk_size: int = 50_000
     detector: DetectorModel = field(default_factory=DetectorModel)
     parameters: Mapping[str, float] = field(default_factory=dict)
-    width_scheme: str = "fixed"
-    lepton_flavour: int = 13
+    width_scheme: str | None = None
+    lepton_flavour: int | None = None
 
     def check(self) -> None:
         """Raise `FipfitError` for values out of range."""
@@ -117,10 +121,31 @@ class ConvertOptions:
             raise FipfitError(
                 f"unknown line-shape parameters {unknown}: give mz, width or sin2theta"
             )
-        if self.lepton_flavour not in (11, 13):
+        if self.lepton_flavour not in (None, 11, 13):
             raise FipfitError(
                 f"lepton flavour must be 11 or 13, got {self.lepton_flavour}"
             )
+        if self.width_scheme not in (None, "fixed", "running"):
+            raise FipfitError(
+                f"width scheme must be 'fixed' or 'running', got '{self.width_scheme}'"
+            )
+        if self.reweight is None:
+            ignored = [f"--{name}" for name in self.parameters]
+            if self.width_scheme is not None:
+                ignored.append("--width-scheme")
+            if ignored:
+                names = ", ".join(ignored)
+                plural = len(ignored) > 1
+                raise FipfitError(
+                    f"the line-shape option{'s' if plural else ''} {names} "
+                    f"{'have' if plural else 'has'} no effect without --reweight "
+                    f"zlineshape (LHE input only): add it, or drop {names}"
+                )
+
+    @property
+    def flavour(self) -> int:
+        """Lepton flavour recorded for ROOT input: `lepton_flavour`, else 13."""
+        return 13 if self.lepton_flavour is None else self.lepton_flavour
 
 
 def input_format(path: str | os.PathLike[str]) -> str:
@@ -280,6 +305,11 @@ def _write(
 def _plan_lhe(paths: list[Path], digests: list[str], options: ConvertOptions) -> _Plan:
     if options.tree is not None or options.branches is not None:
         raise FipfitError("--tree and --branches apply to ROOT input, not LHE")
+    if options.lepton_flavour is not None:
+        raise FipfitError(
+            f"--lepton-flavour {options.lepton_flavour} has no effect on LHE "
+            "input, which records each event's own lepton flavour: drop the option"
+        )
     infos = [lhe.read_lhe_info(path) for path in paths]
     scans = [lhe.scan_lhe(path) for path in paths]
     scales = [
@@ -333,7 +363,9 @@ def _lineshape_settings(
     """Build the reference point, checking that all inputs share it."""
     built = [
         zlineshape.settings_from_card(
-            info.card, width_scheme=options.width_scheme, **options.parameters
+            info.card,
+            width_scheme=options.width_scheme or "fixed",
+            **options.parameters,
         )
         for info in infos
     ]
@@ -427,6 +459,11 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             f"--reweight {options.reweight} needs generator-level LHE input; "
             "ROOT input is converted without reweighting"
         )
+    if options.n_smearings != 1:
+        raise FipfitError(
+            f"--smearings {options.n_smearings} has no effect on ROOT input, "
+            "which is recorded data and is not smeared: drop the option"
+        )
     layouts = []
     entries = []
     renamed: dict[str, str] = {}
@@ -461,6 +498,13 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             "some ROOT inputs have the lepton branches and others do not: "
             "convert them separately"
         )
+    if options.lepton_flavour is not None and not layouts[0][1]:
+        raise FipfitError(
+            f"--lepton-flavour {options.lepton_flavour} has no effect on "
+            f"'{paths[0]}', which lacks the lepton branches "
+            f"{[name for lepton in root.DIMUON_BRANCHES for name in lepton.values()]}"
+            ": drop the option"
+        )
 
     metadata: dict[str, Any] = {
         "source": "fipfit convert",
@@ -475,7 +519,7 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             }
             for path, n, digest in zip(paths, entries, digests, strict=True)
         ],
-        "lepton_flavour": options.lepton_flavour,
+        "lepton_flavour": options.flavour,
         "weight_unit": "events: every entry has weight 1",
         "renamed_branches": renamed,
     }
@@ -513,7 +557,7 @@ def _root_frame(
         measured = dilepton_columns(first, second)
         columns["selected"] = options.detector.select(measured, opposite)
         columns.update(measured)
-        columns["lepton_flavour"] = np.full(n, options.lepton_flavour, dtype=np.int64)
+        columns["lepton_flavour"] = np.full(n, options.flavour, dtype=np.int64)
     columns["event_index"] = np.arange(start, start + n, dtype=np.int64)
     columns["file_index"] = np.full(n, file_index, dtype=np.int64)
     for name in kept_branches:

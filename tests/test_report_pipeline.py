@@ -8,7 +8,9 @@ integrals; each tolerance is stated where it is used.
 
 from __future__ import annotations
 
+import copy
 import errno
+import hashlib
 import json
 import math
 import re
@@ -19,6 +21,7 @@ import numpy as np
 import pytest
 
 from fipfit.cli import main
+from fipfit.cli.run import _print_table
 from fipfit.errors import FipfitError
 from fipfit.report import html as report_html
 from fipfit.report.config import parse_config
@@ -253,6 +256,43 @@ def test_data_fit_recovers_mass(outcome: RunOutcome) -> None:
     assert abs(fit["value"] - THETA0) < 4 * fit["error"]
     assert fit["error"] == pytest.approx(fit["expected_error"], rel=0.3)
     assert sum(fit["observed"]) == fit["n_data"]
+
+
+def test_data_file_in_provenance(outcome: RunOutcome, data_file: Path) -> None:
+    inputs = outcome.summary["provenance"]["inputs"]
+    assert [item["role"] for item in inputs] == ["events", "data"]
+    record = inputs[1]
+    assert record["path"] == str(data_file)
+    assert record["sha256"] == hashlib.sha256(data_file.read_bytes()).hexdigest()
+    assert record["rows"] == outcome.summary["data_fit"][0]["n_data"]
+
+
+def test_page_marks_failed_data_fit(outcome: RunOutcome) -> None:
+    summary = copy.deepcopy(outcome.summary)
+    good_page = report_html.render_page(summary, [])
+    assert "(failed fit)" not in good_page
+    summary["data_fit"][0]["valid"] = False
+    page = report_html.render_page(summary, [])
+    assert '<tr class="failed">' in page
+    assert "(failed fit)" in page
+    assert "FAILED: inaccurate covariance or parameter at a limit" in page
+
+
+def test_terminal_prints_data_fit(
+    outcome: RunOutcome, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = copy.deepcopy(outcome.summary)
+    (fit,) = summary["data_fit"]
+    _print_table(summary, "out", 1.0)
+    printed = capsys.readouterr().out
+    assert f"data fit in regressor: theta = {fit['value']:.4f} ± " in printed
+    assert f"(Fisher prediction {fit['expected_error']:.4f})" in printed
+    assert "converged yes, valid yes" in printed
+    fit["converged"] = False
+    fit["valid"] = False
+    _print_table(summary, "out", 1.0)
+    printed = capsys.readouterr().out
+    assert "converged no, valid no: FAILED: not converged" in printed
 
 
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:

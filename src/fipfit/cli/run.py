@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from fipfit.report.config import RunConfig
@@ -217,14 +218,7 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
         )
     console = Console()
     console.print(table)
-    for item in summary.get("data_fit") or []:
-        if item.get("m_z") is not None:
-            console.print(
-                f"data fit in {item['partition']}: m_Z = {item['m_z']:.3f} ± "
-                f"{item['hesse_error']:.3f} GeV (Fisher prediction "
-                f"{item['fisher_error']:.3f}), {item['n_data']} events",
-                soft_wrap=True,
-            )
+    _print_data_fits(console, summary)
     limits = summary.get("reference_limits") or {}
     if limits:
         shown = ", ".join(f"{k} {v:.3f}" for k, v in limits.items())
@@ -232,6 +226,38 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     console.print(
         f"report written to {out}/index.html in {seconds:.0f} s", soft_wrap=True
     )
+
+
+def _print_data_fits(console: Console, summary: dict[str, Any]) -> None:
+    """Print one line per data fit: value ± HESSE error, prediction, status."""
+    from rich.text import Text
+
+    from fipfit.report.html import data_fit_status
+
+    parameter = summary["parameter"]
+    for item in summary.get("data_fit") or []:
+        value, error = item["value"], item["error"]
+        fitted = "–" if value is None else f"{value:.4f}"
+        if error is not None:
+            fitted += f" ± {error:.4f}"
+        expected = item.get("expected_error")
+        prediction = "–" if expected is None else f"{expected:.4f}"
+        converged = item.get("converged")
+        status = data_fit_status(item)
+        line = (
+            f"data fit in {item['partition']}: {parameter} = {fitted} "
+            f"(Fisher prediction {prediction}), {item.get('n_data')} events, "
+            f"converged {'–' if converged is None else _yes_no(converged)}, "
+            f"valid {_yes_no(item.get('valid', False))}"
+        )
+        if status != "valid":
+            console.print(Text(f"⚠ {line}: {status}", style="bold red"), soft_wrap=True)
+        else:
+            console.print(line, soft_wrap=True, markup=False)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
 
 
 def run(args: argparse.Namespace) -> int:

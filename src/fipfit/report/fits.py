@@ -20,10 +20,11 @@ from fipfit.report.config import PartitionConfig, RunConfig
 from fipfit.report.json_values import finite
 from fipfit.report.partitions import PartitionResult
 from fipfit.report.progress import ProgressReporter
+from fipfit.report.provenance import file_sha256
 from fipfit.report.samples import Samples
 from fipfit.report.training import Models, partition_values
 
-__all__ = ["fit_data", "fit_pseudoexperiments"]
+__all__ = ["data_input_record", "fit_data", "fit_pseudoexperiments"]
 
 
 def fit_pseudoexperiments(
@@ -127,7 +128,7 @@ def fit_data(
     )
     chosen = config.data.partitions or tuple(p.config.name for p in partitions)
     free = config.fit.normalisation == "free"
-    fits = []
+    fits: list[dict[str, Any]] = []
     for result in partitions:
         if result.config.name not in chosen or result.templates is None:
             continue
@@ -148,6 +149,7 @@ def fit_data(
                 "error": finite(outcome.errors[index]),
                 "expected_error": finite(expected[index]),
                 "valid": bool(outcome.valid),
+                "converged": bool(outcome.converged),
                 "n_data": len(frame),
                 "edges": [float(e) for e in result.edges],
                 "observed": [float(c) for c in counts],
@@ -156,6 +158,21 @@ def fit_data(
             }
         )
     return fits
+
+
+def data_input_record(config: RunConfig) -> dict[str, Any]:
+    """Return the provenance record of the data file: path, rows and sha256."""
+    from fipfit.formats.table import read_table
+
+    assert config.data is not None
+    table, _ = read_table(config.data.file)
+    return {
+        "role": "data",
+        "kind": "file",
+        "path": str(config.data.file),
+        "rows": int(table.num_rows),
+        "sha256": file_sha256(config.data.file),
+    }
 
 
 def _variable_label(partition: PartitionConfig, column_label: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-__all__ = ["FigureRecord", "render_page"]
+__all__ = ["FigureRecord", "data_fit_status", "render_page"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ th, td { padding:6px 10px; border-bottom:1px solid var(--line); text-align:right
 th { background:var(--card); font-weight:600; }
 td:first-child, th:first-child { text-align:left; }
 tr.best td { background:#eaf6ee; font-weight:600; }
+tr.failed td { background:#fdecea; color:#8a1c12; }
+.alert { color:#8a1c12; font-size:14px; max-width:900px; }
 .figures { display:grid; grid-template-columns:repeat(auto-fit,minmax(500px,1fr));
            gap:22px; }
 figure { margin:0; border:1px solid var(--line); border-radius:10px;
@@ -120,17 +122,68 @@ def _card(label: str, value: str, note: str) -> str:
 
 
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], best: int = -1
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    best: int = -1,
+    failed: Collection[int] = (),
 ) -> str:
+    """Render a table; row `best` is highlighted and rows in `failed` marked red."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = []
     for index, row in enumerate(rows):
         cells = "".join(f"<td>{escape(cell)}</td>" for cell in row)
-        marker = ' class="best"' if index == best else ""
+        marker = ""
+        if index in failed:
+            marker = ' class="failed"'
+        elif index == best:
+            marker = ' class="best"'
         body.append(f"<tr{marker}>{cells}</tr>")
     return (
         f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def data_fit_status(item: Mapping[str, Any]) -> str:
+    """Return "valid", or why a data fit's value must not be used."""
+    if item.get("converged") is False:
+        return "FAILED: not converged"
+    if item.get("valid") is False:
+        return "FAILED: inaccurate covariance or parameter at a limit"
+    return "valid"
+
+
+def _data_fit_section(data_fit: Sequence[Mapping[str, Any]]) -> str:
+    if not data_fit:
+        return ""
+    rows = []
+    failed = []
+    for index, item in enumerate(data_fit):
+        status = data_fit_status(item)
+        value = _plus_minus(item["value"], item["error"], 4)
+        if status != "valid":
+            failed.append(index)
+            value = f"⚠ {value} (failed fit)"
+        rows.append(
+            [
+                item["name"],
+                value,
+                _format(item.get("expected_error"), 3),
+                _format(item.get("n_data"), 6),
+                status,
+            ]
+        )
+    html = "<h2>Fit to data</h2>" + _table(
+        ["partition", "fitted value", "expected error", "events", "fit status"],
+        rows,
+        failed=failed,
+    )
+    if failed:
+        html += (
+            '<p class="alert">⚠ A failed fit (red row) did not reach a valid '
+            "minimum with an accurate covariance inside the templates' range: "
+            "its value and error are not a measurement.</p>"
+        )
+    return html
 
 
 def _headline(summary: Mapping[str, Any]) -> str:
@@ -387,21 +440,7 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
     )
     figure_html = "".join(_figure(record) for record in figures)
     study_html = _study_section(summary.get("metrics_study"))
-    data_fit = summary.get("data_fit") or []
-    data_html = ""
-    if data_fit:
-        rows = [
-            [
-                item["name"],
-                _plus_minus(item["value"], item["error"], 4),
-                _format(item.get("expected_error"), 3),
-                _format(item.get("n_data"), 6),
-            ]
-            for item in data_fit
-        ]
-        data_html = "<h2>Fit to data</h2>" + _table(
-            ["partition", "fitted value", "expected error", "events"], rows
-        )
+    data_html = _data_fit_section(summary.get("data_fit") or [])
     data_html += _information_section(summary.get("zmumu"))
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -26,7 +26,7 @@ from typing import Any
 
 from fipfit.information import ideal_information
 from fipfit.report.config import RunConfig
-from fipfit.report.fits import fit_data, fit_pseudoexperiments
+from fipfit.report.fits import data_input_record, fit_data, fit_pseudoexperiments
 from fipfit.report.html import FigureRecord
 from fipfit.report.page_figures import build_figures
 from fipfit.report.partitions import PartitionResult, build_partition, scan_partition
@@ -154,6 +154,7 @@ def _run_steps(config: RunConfig, progress: ProgressReporter) -> RunOutcome:
     summary["metrics_study"] = study
     if data_fit is not None:
         summary["data_fit"] = data_fit
+        summary["provenance"]["inputs"].append(data_input_record(config))
     with progress_step(progress, "drawing the figures"):
         records = build_figures(summary, samples, models, partitions, index, parameter)
     summary["figures"] = [

@@ -405,3 +405,22 @@ def test_root_flavour_recorded(shared_data: Path, tmp_path: Path) -> None:
     frame, metadata = frame_of(output)
     assert (frame["lepton_flavour"] == 11).all()
     assert metadata["lepton_flavour"] == 11
+
+
+def test_window_without_events_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The CMS pairs have masses below 173 GeV, so no pair is inside 200-300.
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    masses = uproot.open(shared_data / ZMUMU)["events"]["M"].array(library="np")
+    argv = ["convert", str(shared_data / ZMUMU), "-o", str(output)]
+    assert_failed_cleanly(
+        [*argv, "--mll-window", "200,300"],
+        output,
+        capsys,
+        "no row passes the selection",
+        "window is 200 to 300 GeV",
+        f"of the 2304 rows ranges from {masses.min():.2f} to {masses.max():.2f} GeV",
+        "--mll-window",
+    )

@@ -201,13 +201,15 @@ def convert_files(
     -------
     dict
         The metadata written under the file's ``fipfit`` key, with
-        ``n_rows`` added.
+        ``n_rows`` and ``n_selected`` (None for a tree without lepton
+        branches, which gets no ``selected`` column) added.
 
     Raises
     ------
     FipfitError
-        For bad options, inputs or outputs, and for a file given twice (the
-        same resolved path or the same sha256); nothing is written then.
+        For bad options, inputs or outputs, for a file given twice (the same
+        resolved path or the same sha256), and when no row is selected.
+        Nothing is written then.
     """
     options = options or ConvertOptions()
     options.check()
@@ -230,8 +232,12 @@ def convert_files(
         plan = _plan_lhe(paths, digests, options)
     else:
         plan = _plan_root(paths, digests, options)
-    n_rows = _write(plan.frames(), target, plan.metadata)
-    return {**plan.metadata, "n_rows": n_rows}
+    written = _write(plan.frames(), target, plan.metadata, options.detector)
+    return {
+        **plan.metadata,
+        "n_rows": written.n_rows,
+        "n_selected": written.n_selected,
+    }
 
 
 def _check_distinct(paths: list[Path]) -> list[str]:
@@ -271,11 +277,59 @@ class _Plan:
     frames: Callable[[], Iterator[pd.DataFrame]]
 
 
+@dataclass
+class _Written:
+    """Counts of the rows written, and the range of their measured mll."""
+
+    n_rows: int = 0
+    #: None while no chunk had a ``selected`` column.
+    n_selected: int | None = None
+    mll_min: float = np.inf
+    mll_max: float = -np.inf
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.n_rows += len(frame)
+        if "selected" in frame.columns:
+            count = int(frame["selected"].to_numpy(dtype=bool).sum())
+            self.n_selected = (self.n_selected or 0) + count
+        if "mll" in frame.columns:
+            mll = frame["mll"].to_numpy(dtype=np.float64)
+            finite = mll[np.isfinite(mll)]
+            if finite.size:
+                self.mll_min = min(self.mll_min, float(finite.min()))
+                self.mll_max = max(self.mll_max, float(finite.max()))
+
+
+def _no_selection_error(written: _Written, detector: DetectorModel) -> FipfitError:
+    """Build the error for output whose rows are all unselected."""
+    if written.mll_min <= written.mll_max:
+        observed = (
+            f"the measured mll of the {written.n_rows} rows ranges from "
+            f"{written.mll_min:.2f} to {written.mll_max:.2f} GeV"
+        )
+    else:
+        observed = f"none of the {written.n_rows} rows has a finite measured mll"
+    return FipfitError(
+        f"no row passes the selection, so nothing was written: the mll window "
+        f"is {detector.mll_min:g} to {detector.mll_max:g} GeV and {observed}. "
+        f"Both leptons also need pT > {detector.pt_min:g} GeV, |eta| < "
+        f"{detector.eta_max:g} and opposite charges. Choose a window that "
+        "overlaps the observed range with --mll-window"
+    )
+
+
 def _write(
-    frames: Iterator[pd.DataFrame], target: Path, metadata: dict[str, Any]
-) -> int:
-    """Write the frames to `target` chunk by chunk, atomically."""
-    n_rows = 0
+    frames: Iterator[pd.DataFrame],
+    target: Path,
+    metadata: dict[str, Any],
+    detector: DetectorModel,
+) -> _Written:
+    """Write the frames to `target` chunk by chunk, atomically.
+
+    Raises `FipfitError`, and leaves no file, when the frames have a
+    ``selected`` column and no row is selected.
+    """
+    written = _Written()
     with atomic_file(target) as temporary:
         writer: pq.ParquetWriter | None = None
         schema: pa.Schema | None = None
@@ -290,13 +344,15 @@ def _write(
                 table = table.replace_schema_metadata(schema.metadata).cast(schema)
                 assert writer is not None
                 writer.write_table(table)
-                n_rows += table.num_rows
+                written.add(frame)
         finally:
             if writer is not None:
                 writer.close()
-        if n_rows == 0:
+        if written.n_rows == 0:
             raise FileFormatError("the inputs contain no events: nothing to write")
-    return n_rows
+        if written.n_selected == 0:
+            raise _no_selection_error(written, detector)
+    return written
 
 
 # LHE -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from fipfit.information import partition_information
 
 #: Keys that ``fipfit info --json`` always prints.
 SUMMARY_KEYS = {
+    "n_parameters",
     "ideal_information",
     "information",
     "fip",
@@ -150,6 +151,51 @@ def test_param_selects_one(
     assert chosen["information"] == pytest.approx(both["information"][1][1])
     assert chosen["fip"] == pytest.approx(both["fip"][1])
     assert isinstance(chosen["bins"][0]["dweight"], float)
+
+
+def test_param_fip_is_profiled_ratio(
+    two_parameter_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SPEC definition: FIP_i = [I_ideal^-1]_ii / [I(P)^-1]_ii, the other
+    # parameter free, which differs from the ratio of diagonal elements.
+    both = run_json(capsys, str(two_parameter_file), "--by", "x", "--bins", "6")
+    chosen = run_json(
+        capsys, str(two_parameter_file), "--by", "x", "--bins", "6", "--param", "b"
+    )
+    ideal = np.array(both["ideal_information"])
+    information = np.array(both["information"])
+    profiled = np.linalg.inv(ideal)[1, 1] / np.linalg.inv(information)[1, 1]
+    diagonal = information[1, 1] / ideal[1, 1]
+
+    assert chosen["n_parameters"] == 2
+    assert chosen["fip"] == pytest.approx(profiled, rel=1e-9)
+    assert chosen["fip"] != pytest.approx(diagonal, rel=1e-6)
+
+
+def test_param_text_labels_elements(
+    two_parameter_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["info", str(two_parameter_file), "--by", "x", "--bins", "6"]
+    assert main([*argv, "--param", "b", "--bootstrap", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    labels = [line.split("  ")[0] for line in lines]
+
+    assert "parameter" in labels
+    assert "ideal information [b,b]" in labels
+    assert "information I(P) [b,b]" in labels
+    assert "FIP (other parameters free)" in labels
+    assert "shape-only FIP (others free)" in labels
+
+
+def test_one_parameter_text_labels_plain(
+    event_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", str(event_file), "--by", "x", "--bootstrap", "0"]) == 0
+    labels = [line.split("  ")[0] for line in capsys.readouterr().out.splitlines()]
+
+    assert "information I(P)" in labels
+    assert "FIP" in labels
+    assert "parameter" not in labels
 
 
 def test_selected_option_names_column(

@@ -45,7 +45,16 @@ def information_summary(
     several parameters and no choice, matrices stay nested lists and
     per-parameter values lists.
 
-    Keys: ``parameters``, ``ideal_information``, ``ideal_information_selected``,
+    The two kinds of number differ when there are several parameters. The
+    information keys (``ideal_information``, ``information`` and the like) are
+    diagonal elements [I]_ii, the information on parameter i with the others
+    fixed. ``fip``, ``shape_fip``, ``fip_error``, ``efficiency``, ``sharpness``
+    and ``purity_factor`` are ratios of profiled variances,
+    FIP_i = [I_ideal^-1]_ii / [I(P)^-1]_ii, so the other parameters are free.
+    FIP_i is therefore not [I(P)]_ii / [I_ideal]_ii in general.
+
+    Keys: ``parameters``, ``n_parameters`` (how many parameters the events
+    have, selected or not), ``ideal_information``, ``ideal_information_selected``,
     ``information``, ``fip``, ``fip_error``, ``information_error``,
     ``efficiency``, ``sharpness``, ``purity_factor``, ``shape_information``,
     ``shape_ideal_information``, ``shape_fip``, ``n_events``, ``n_bins``,
@@ -79,6 +88,7 @@ def information_summary(
         "parameters": list(result.parameters)
         if index is None
         else result.parameters[index],
+        "n_parameters": len(result.parameters),
         "ideal_information": _matrix_or_scalar(result.ideal_information, index),
         "ideal_information_selected": _matrix_or_scalar(
             result.ideal_information_selected, index

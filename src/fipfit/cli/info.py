@@ -223,6 +223,34 @@ def _format(value: object) -> str:
     return str(value)
 
 
+def _parameter_labels(summary: dict[str, object]) -> dict[str, str]:
+    """Return the text label of each information and FIP key of `summary`.
+
+    With several parameters, the information values are diagonal elements
+    (the others fixed) while FIP is a ratio of profiled variances (the others
+    free), so the labels say which is which.
+    """
+    labels = {
+        "ideal_information": "ideal information",
+        "information": "information I(P)",
+        "fip": "FIP",
+        "shape_fip": "shape-only FIP",
+    }
+    parameters = summary["parameters"]
+    if summary.get("n_parameters", 1) == 1:
+        return labels
+    if isinstance(parameters, str):
+        element = f"[{parameters},{parameters}]"
+        labels["ideal_information"] += f" {element}"
+        labels["information"] += f" {element}"
+        labels["fip"] += " (other parameters free)"
+        labels["shape_fip"] += " (others free)"
+    else:
+        labels["fip"] += " (each, others free)"
+        labels["shape_fip"] += " (each, others free)"
+    return labels
+
+
 def _print_text(summary: dict[str, object]) -> None:
     partition = summary["partition"] if isinstance(summary["partition"], dict) else {}
     if partition.get("model"):
@@ -231,17 +259,25 @@ def _print_text(summary: dict[str, object]) -> None:
         title = f"partition in '{partition['by']}'"
     else:
         title = "single bin (counting)"
-    rows = [
+    labels = _parameter_labels(summary)
+    parameters = summary["parameters"]
+    rows: list[tuple[str, object]] = [
         ("partition", f"{title}, {summary['n_bins']} bins"),
         ("events in partition", summary["n_events"]),
-        ("ideal information", summary["ideal_information"]),
-        ("information I(P)", summary["information"]),
-        ("FIP", summary["fip"]),
+    ]
+    if isinstance(parameters, list):
+        rows.append(("parameters", ", ".join(str(name) for name in parameters)))
+    elif summary.get("n_parameters", 1) != 1:
+        rows.append(("parameter", f"{parameters} (one of {summary['n_parameters']})"))
+    rows += [
+        (labels["ideal_information"], summary["ideal_information"]),
+        (labels["information"], summary["information"]),
+        (labels["fip"], summary["fip"]),
         ("FIP error (bootstrap)", summary["fip_error"]),
         ("efficiency", summary["efficiency"]),
         ("sharpness", summary["sharpness"]),
         ("purity factor", summary["purity_factor"]),
-        ("shape-only FIP", summary["shape_fip"]),
+        (labels["shape_fip"], summary["shape_fip"]),
         ("bins with W <= 0", summary["nonpositive_bins"]),
     ]
     negative = summary.get("negative_weights")

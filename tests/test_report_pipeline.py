@@ -295,6 +295,35 @@ def test_terminal_prints_data_fit(
     assert "converged no, valid no: FAILED: not converged" in printed
 
 
+def test_mostly_failed_fits_marked(
+    outcome: RunOutcome,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 26 of 50 failed fits is more than half: the measured error is not shown.
+    summary = copy.deepcopy(outcome.summary)
+    entry = next(p for p in summary["partitions"] if p["name"] == "x")
+    entry["fit"]["failed"] = 26
+    page = report_html.render_page(summary, [])
+    assert "n/a (26/50 failed)" in page
+    monkeypatch.setenv("COLUMNS", "200")
+    _print_table(summary, "out", 1.0)
+    printed = capsys.readouterr().out
+    assert "n/a (26/50 failed)" in printed
+    assert "failed fits" in printed
+    assert "0/50" in printed
+
+
+def test_half_failed_fits_shown(outcome: RunOutcome) -> None:
+    summary = copy.deepcopy(outcome.summary)
+    entry = next(p for p in summary["partitions"] if p["name"] == "x")
+    entry["fit"]["failed"] = 25
+    assert not report_html.most_fits_failed(entry)
+    assert report_html.measured_error_text(entry).startswith(
+        f"{entry['measured_error']:.4f} ± "
+    )
+
+
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:
     # The candidates range from eta alone (FIP near 0) to the full regressor
     # (near the 0.32 limit). The fit error scales as 1 / sqrt(FIP), so every

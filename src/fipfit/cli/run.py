@@ -193,6 +193,8 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from fipfit.report.html import measured_error_text
+
     def number(value: Any, digits: int = 3) -> str:
         return "–" if value is None else f"{value:.{digits}g}"
 
@@ -203,6 +205,7 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
         "FIP (test)",
         "expected error",
         "measured error",
+        "failed fits",
     ):
         table.add_column(header, justify="left" if header == "partition" else "right")
     for p in summary["partitions"]:
@@ -214,7 +217,8 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
             str(p["n_bins"]),
             fip,
             number(p["expected_error"]),
-            number(p["measured_error"]),
+            measured_error_text(p, 3),
+            _failed_fits(p.get("fit")),
         )
     console = Console()
     console.print(table)
@@ -226,6 +230,14 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     console.print(
         f"report written to {out}/index.html in {seconds:.0f} s", soft_wrap=True
     )
+
+
+def _failed_fits(fit: dict[str, Any] | None) -> str:
+    if not fit:
+        return "–"
+    if "error" in fit:
+        return "not run"
+    return f"{fit['failed']}/{fit['toys']}"
 
 
 def _print_data_fits(console: Console, summary: dict[str, Any]) -> None:

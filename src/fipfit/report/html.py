@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-__all__ = ["FigureRecord", "data_fit_status", "render_page"]
+__all__ = [
+    "FigureRecord",
+    "data_fit_status",
+    "measured_error_text",
+    "most_fits_failed",
+    "render_page",
+]
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,31 @@ def _table(
     )
 
 
+def most_fits_failed(partition: Mapping[str, Any]) -> bool:
+    """Return whether more than half of a partition's pseudo-experiment fits failed.
+
+    The spread of the few valid fits is then a biased measure of the error,
+    because the failures are not random: they are the fits far from the truth
+    or near a limit of the templates.
+    """
+    fit = partition.get("fit") or {}
+    failed, toys = fit.get("failed"), fit.get("toys")
+    return isinstance(failed, int) and isinstance(toys, int) and 2 * failed > toys
+
+
+def measured_error_text(partition: Mapping[str, Any], digits: int = 4) -> str:
+    """Return the measured error ± its uncertainty, or why it is not available."""
+    fit = partition.get("fit") or {}
+    if "error" in fit:
+        return "not run"
+    if most_fits_failed(partition):
+        return f"n/a ({fit['failed']}/{fit['toys']} failed)"
+    value = partition.get("measured_error")
+    if not isinstance(value, float):
+        return "–"
+    return _plus_minus(value, partition.get("measured_error_uncertainty"), digits)
+
+
 def data_fit_status(item: Mapping[str, Any]) -> str:
     """Return "valid", or why a data fit's value must not be used."""
     if item.get("converged") is False:
@@ -214,8 +245,7 @@ def _headline(summary: Mapping[str, Any]) -> str:
             _card(
                 f"error on {summary['parameter']}",
                 f"{_format(chosen['expected_error'], 3)}",
-                f"expected; pseudo-experiments: "
-                f"{_format(chosen.get('measured_error'), 3)}",
+                f"expected; pseudo-experiments: {measured_error_text(chosen, 3)}",
             )
         )
     ideal = summary.get("ideal_information")
@@ -259,15 +289,19 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
                 _format(p["train_fip"], 3),
                 _format(p.get("shape_fip"), 3),
                 _format(p["expected_error"], 3),
-                _plus_minus(p["measured_error"], p.get("measured_error_uncertainty"), 4)
-                if isinstance(p["measured_error"], float)
-                else "–",
+                measured_error_text(p),
                 _format(fit.get("pull_mean"), 2),
                 _format(fit.get("pull_std"), 2),
                 "not run" if "error" in fit else _format(fit.get("failed"), 3),
             ]
         )
     table = _table(headers, rows, best=best_index)
+    if any(most_fits_failed(p) for p in summary["partitions"]):
+        table += (
+            '<p class="alert">⚠ n/a: more than half of the partition\'s '
+            "pseudo-experiment fits failed, so the spread of the rest does not "
+            "measure its error.</p>"
+        )
     notes = [
         f"<li>{escape(p['name'])}: {escape(p['fit']['error'])}</li>"
         for p in summary["partitions"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fipfit.report import figures as fig
-from fipfit.report.html import FigureRecord
+from fipfit.report.html import FigureRecord, most_fits_failed
 
 if TYPE_CHECKING:
     from fipfit.report.partitions import PartitionResult
@@ -134,7 +134,11 @@ def build_figures(
                 fig.roc_figure(fpr, tpr, auc),
                 out,
             )
-        fitted = [p for p in summary["partitions"] if p["measured_error"] is not None]
+        fitted = [
+            p
+            for p in summary["partitions"]
+            if p["measured_error"] is not None and not most_fits_failed(p)
+        ]
         if fitted:
             _render(
                 "fit_errors",

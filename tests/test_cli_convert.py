@@ -424,3 +424,18 @@ def test_window_without_events_rejected(
         f"of the 2304 rows ranges from {masses.min():.2f} to {masses.max():.2f} GeV",
         "--mll-window",
     )
+
+
+def test_summary_line_printed(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "powheg.parquet"
+    argv = ["convert", str(shared_data / POWHEG_Z), "-o", str(output), "--smearings"]
+    assert main([*argv, "2"]) == 0
+    frame, _ = frame_of(output)
+    n_selected = int(frame["selected"].sum())
+    assert 0 < n_selected < 200
+    assert capsys.readouterr().out == (
+        f"read 100 events from 1 file; wrote 200 rows ({n_selected} selected) "
+        f"to {output}\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from fipfit.cli._common import split_names
 
@@ -105,9 +106,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Convert the inputs and log a one-line summary."""
-    import logging
-
+    """Convert the inputs and print a one-line summary."""
     from fipfit.detector import DetectorModel
     from fipfit.errors import FipfitError
     from fipfit.formats.convert import ConvertOptions, convert_files
@@ -136,10 +135,19 @@ def run(args: argparse.Namespace) -> int:
         lepton_flavour=args.lepton_flavour,
     )
     metadata = convert_files(args.inputs, args.output, options)
-    logging.getLogger("fipfit.convert").info(
-        "wrote %d rows from %d files to %s",
-        metadata["n_rows"],
-        len(metadata["inputs"]),
-        args.output,
-    )
+    print(_summary_line(metadata, args.output))
     return 0
+
+
+def _summary_line(metadata: dict[str, Any], output: str) -> str:
+    """Return the line printed after a conversion: what was read and written."""
+    inputs = metadata["inputs"]
+    n_read = sum(int(item["n_events"]) for item in inputs)
+    unit = "events" if metadata["input_format"] == "lhe" else "tree entries"
+    files = "file" if len(inputs) == 1 else "files"
+    selected = metadata.get("n_selected")
+    kept = "" if selected is None else f" ({selected} selected)"
+    return (
+        f"read {n_read} {unit} from {len(inputs)} {files}; wrote "
+        f"{metadata['n_rows']} rows{kept} to {output}"
+    )

@@ -210,6 +210,11 @@ INFO_CASES = {
     "constant_feature": case("info {constant_csv} --by x", "takes a single value"),
     "decreasing_edges": case("info {good_csv} --by x --edges 1,0", "increase strictly"),
     "text_edges": case("info {good_csv} --by x --edges a,b", "--edges must be numbers"),
+    "edges_outside_data": case(
+        "info {good_csv} --by x --edges=5,6",
+        "no selected event lies inside the edges [5, 6] of 'x' (its values span "
+        "0.1..0.9): choose edges inside that range",
+    ),
     "label_not_binary": case("info {label_csv}", "label other than 0 or 1"),
     "selected_not_boolean": case("info {selected_csv}", "must be boolean"),
     "missing_model": case(

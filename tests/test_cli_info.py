@@ -198,6 +198,16 @@ def test_one_parameter_text_labels_plain(
     assert "parameter" not in labels
 
 
+def test_text_shows_no_python_none(
+    event_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["info", str(event_file), "--by", "x", "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+
+    assert "None" not in out
+    assert "n/a (no bootstrap: --bootstrap 0)" in out
+
+
 def test_selected_option_names_column(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

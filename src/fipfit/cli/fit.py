@@ -284,6 +284,9 @@ def _write_pyhf(result: Any, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _format(value: Any) -> str:
+    if value is None:
+        # JSON null: a NaN or infinite value, or a quantity not computed.
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, list):

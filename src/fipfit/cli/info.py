@@ -193,7 +193,9 @@ def _partition_by_values(
                 f"--edges must be numbers separated by commas, got '{args.edges}'"
             ) from None
         edges = check_edges(numbers)
-        return labels_from_edges(values, edges), edges
+        labels = labels_from_edges(values, edges)
+        _check_events_inside(args, events, values, labels, edges)
+        return labels, edges
     if args.binning == "quantile" and args.min_weight != 0:
         raise FipfitError("--min-weight applies to --binning optimal only")
     chosen = events.selected
@@ -215,7 +217,32 @@ def _partition_by_values(
     return labels_within_edges(values, edges), edges
 
 
+def _check_events_inside(
+    args: argparse.Namespace,
+    events: Events,
+    values: NDArray[np.float64],
+    labels: NDArray[np.intp],
+    edges: NDArray[np.float64],
+) -> None:
+    """Raise when no selected event falls inside the --edges."""
+    from fipfit.errors import FipfitError
+
+    chosen = events.selected
+    if not chosen.any() or (labels[chosen] >= 0).any():
+        return
+    variable = f"'{args.by}'" if args.by is not None else "the model output"
+    shown = ", ".join(f"{edge:g}" for edge in edges)
+    low, high = values[chosen].min(), values[chosen].max()
+    raise FipfitError(
+        f"no selected event lies inside the edges [{shown}] of {variable} "
+        f"(its values span {low:.6g}..{high:.6g}): choose edges inside that range"
+    )
+
+
 def _format(value: object) -> str:
+    if value is None:
+        # JSON null: a NaN or infinite value, or a quantity not computed.
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, list):
@@ -251,6 +278,12 @@ def _parameter_labels(summary: dict[str, object]) -> dict[str, str]:
     return labels
 
 
+def _bootstrap_error(summary: dict[str, object]) -> object:
+    if summary["fip_error"] is None:
+        return "n/a (no bootstrap: --bootstrap 0)"
+    return summary["fip_error"]
+
+
 def _print_text(summary: dict[str, object]) -> None:
     partition = summary["partition"] if isinstance(summary["partition"], dict) else {}
     if partition.get("model"):
@@ -273,7 +306,7 @@ def _print_text(summary: dict[str, object]) -> None:
         (labels["ideal_information"], summary["ideal_information"]),
         (labels["information"], summary["information"]),
         (labels["fip"], summary["fip"]),
-        ("FIP error (bootstrap)", summary["fip_error"]),
+        ("FIP error (bootstrap)", _bootstrap_error(summary)),
         ("efficiency", summary["efficiency"]),
         ("sharpness", summary["sharpness"]),
         ("purity factor", summary["purity_factor"]),

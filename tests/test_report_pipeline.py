@@ -23,7 +23,9 @@ import pytest
 from fipfit.cli import main
 from fipfit.cli.run import _print_table
 from fipfit.errors import FipfitError
+from fipfit.events import Events
 from fipfit.report import html as report_html
+from fipfit.report.checks import effective_events, partition_warnings
 from fipfit.report.config import parse_config
 from fipfit.report.output import write_report
 from fipfit.report.pipeline import RunOutcome, run_pipeline
@@ -322,6 +324,73 @@ def test_half_failed_fits_shown(outcome: RunOutcome) -> None:
     assert report_html.measured_error_text(entry).startswith(
         f"{entry['measured_error']:.4f} ± "
     )
+
+
+def test_no_warnings_on_default_bins(outcome: RunOutcome) -> None:
+    # 20 bins on about 9000 selected test events: K / N_eff is far below 0.05.
+    for entry in outcome.summary["partitions"]:
+        assert entry["warnings"] == []
+
+
+def test_effective_events_kish() -> None:
+    # Kish's formula: weights 1, 1, 2 give (4)^2 / 6; the unselected event
+    # with weight 100 is left out.
+    events = Events.from_arrays(
+        np.array([1.0, 1.0, 2.0, 100.0]),
+        np.zeros(4),
+        selected=np.array([True, True, True, False]),
+    )
+    assert effective_events(events) == pytest.approx(16 / 6)
+
+
+def test_warning_many_bins() -> None:
+    (text,) = partition_warnings(1499, 1200.0, 0.2, 0.01, None, None)
+    assert "K / N_eff = 1.2 > 0.05" in text
+    assert partition_warnings(60, 1200.0, 0.2, 0.01, None, None) == []
+
+
+def test_warning_fip_above_limit() -> None:
+    (text,) = partition_warnings(10, 1e6, 0.736, 0.021, 0.270, None)
+    assert "exceeds the model's limit 0.270" in text
+    # 0.33 is within 3 errors of 0.27 + 3 * 0.021 = 0.333.
+    assert partition_warnings(10, 1e6, 0.33, 0.021, 0.270, None) == []
+
+
+def test_warning_most_fits_failed() -> None:
+    fit = {"toys": 200, "failed": 161}
+    (text,) = partition_warnings(10, 1e6, 0.2, 0.01, None, fit)
+    assert "161 of 200 pseudo-experiment fits failed" in text
+
+
+def test_warnings_shown_on_page_and_terminal(
+    outcome: RunOutcome,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    summary = copy.deepcopy(outcome.summary)
+    entry = next(p for p in summary["partitions"] if p["name"] == "x")
+    entry["warnings"] = ["too many bins for the test sample"]
+    page = report_html.render_page(summary, [])
+    assert "<td>⚠ x</td>" in page
+    assert "x: too many bins for the test sample" in page
+    monkeypatch.setenv("COLUMNS", "200")
+    _print_table(summary, "out", 1.0)
+    assert "⚠ x: too many bins for the test sample" in capsys.readouterr().out
+
+
+def test_terminal_prints_why_fits_not_run(
+    outcome: RunOutcome,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    summary = copy.deepcopy(outcome.summary)
+    entry = next(p for p in summary["partitions"] if p["name"] == "x")
+    entry["fit"] = {"error": "bin 3 has no test event"}
+    monkeypatch.setenv("COLUMNS", "200")
+    _print_table(summary, "out", 1.0)
+    printed = capsys.readouterr().out
+    assert "x: fits not run: bin 3 has no test event" in printed
+    assert "not run" in printed
 
 
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:

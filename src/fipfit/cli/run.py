@@ -213,7 +213,7 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
         if p["fip_error"] is not None:
             fip += f" ± {p['fip_error']:.3f}"
         table.add_row(
-            p["name"],
+            f"⚠ {p['name']}" if p.get("warnings") else p["name"],
             str(p["n_bins"]),
             fip,
             number(p["expected_error"]),
@@ -222,6 +222,7 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
         )
     console = Console()
     console.print(table)
+    _print_partition_notes(console, summary)
     _print_data_fits(console, summary)
     limits = summary.get("reference_limits") or {}
     if limits:
@@ -230,6 +231,22 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     console.print(
         f"report written to {out}/index.html in {seconds:.0f} s", soft_wrap=True
     )
+
+
+def _print_partition_notes(console: Console, summary: dict[str, Any]) -> None:
+    """Print each partition's warnings and why its fits could not run."""
+    from rich.text import Text
+
+    for p in summary["partitions"]:
+        for warning in p.get("warnings") or []:
+            console.print(
+                Text(f"⚠ {p['name']}: {warning}", style="bold yellow"), soft_wrap=True
+            )
+        fit = p.get("fit") or {}
+        if "error" in fit:
+            console.print(
+                Text(f"{p['name']}: fits not run: {fit['error']}"), soft_wrap=True
+            )
 
 
 def _failed_fits(fit: dict[str, Any] | None) -> str:

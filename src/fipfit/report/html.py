@@ -282,7 +282,7 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
         fit = p.get("fit") or {}
         rows.append(
             [
-                p["name"],
+                f"⚠ {p['name']}" if p.get("warnings") else p["name"],
                 p["binning"],
                 str(p["n_bins"]),
                 _plus_minus(p["fip"], p["fip_error"]),
@@ -301,6 +301,17 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
             '<p class="alert">⚠ n/a: more than half of the partition\'s '
             "pseudo-experiment fits failed, so the spread of the rest does not "
             "measure its error.</p>"
+        )
+    warnings = [
+        f"<li>{escape(p['name'])}: {escape(text)}</li>"
+        for p in summary["partitions"]
+        for text in p.get("warnings") or []
+    ]
+    if warnings:
+        table += (
+            '<p class="alert">⚠ Warnings:</p><ul class="alert">'
+            + "".join(warnings)
+            + "</ul>"
         )
     notes = [
         f"<li>{escape(p['name'])}: {escape(p['fit']['error'])}</li>"

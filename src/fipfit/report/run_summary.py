@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from fipfit import __version__
+from fipfit.report.checks import effective_events, partition_warnings
 from fipfit.report.config import RunConfig
 from fipfit.report.json_values import finite
 from fipfit.report.partitions import PartitionResult
@@ -35,25 +36,33 @@ def _expected_error(
 
 
 def _partition_summary(
-    result: PartitionResult, config: RunConfig, scale: float, index: int
+    result: PartitionResult,
+    config: RunConfig,
+    scale: float,
+    index: int,
+    n_effective: float,
+    limit: float | None,
 ) -> dict[str, Any]:
     test = result.test
     free = config.fit.normalisation == "free"
     information = test.shape_information if free else test.information
     fit = result.fit or {}
+    n_bins = int(result.edges.size - 1)
+    fip = finite(test.fip[index])
+    fip_error = finite(result.fip_error)
     return {
         "name": result.config.name,
         "kind": result.config.kind,
         "column": result.config.column,
         "binning": result.config.binning,
-        "n_bins": int(result.edges.size - 1),
+        "n_bins": n_bins,
         "requested_bins": result.config.bins,
         "edges": [float(e) for e in result.edges],
         "information": finite(scale * test.information[index, index]),
         "information_error": finite(scale * result.information_error),
         "shape_information": finite(scale * test.shape_information[index, index]),
-        "fip": finite(test.fip[index]),
-        "fip_error": finite(result.fip_error),
+        "fip": fip,
+        "fip_error": fip_error,
         "train_fip": finite(result.train_fip),
         "shape_fip": finite(test.shape_fip[index]),
         "efficiency": finite(test.efficiency[index]),
@@ -67,7 +76,24 @@ def _partition_summary(
         "measured_error_uncertainty": finite(fit.get("measured_error_uncertainty")),
         "fit": result.fit,
         "scan": result.scan,
+        "warnings": partition_warnings(
+            n_bins, n_effective, fip, fip_error, limit, result.fit
+        ),
     }
+
+
+def _limit_of(result: PartitionResult, limits: dict[str, float]) -> float | None:
+    """Return the model's limit that bounds a partition's FIP, if known.
+
+    A partition of one column is bounded by the limit of that column when the
+    model gives one; any partition is bounded by the largest limit.
+    """
+    if not limits:
+        return None
+    column = result.config.column
+    if result.config.kind == "column" and column in limits:
+        return limits[str(column)]
+    return max(limits.values())
 
 
 def build_summary(
@@ -83,7 +109,11 @@ def build_summary(
     partitions: list[PartitionResult],
 ) -> dict[str, Any]:
     scale = samples.scale(samples.test)
-    entries = [_partition_summary(p, config, scale, index) for p in partitions]
+    n_effective = effective_events(samples.test)
+    entries = [
+        _partition_summary(p, config, scale, index, n_effective, _limit_of(p, limits))
+        for p in partitions
+    ]
     best = max(entries, key=lambda e: e["fip"] if e["fip"] is not None else -1.0)
     return {
         "fipfit_version": __version__,

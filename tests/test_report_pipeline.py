@@ -393,6 +393,13 @@ def test_terminal_prints_why_fits_not_run(
     assert "not run" in printed
 
 
+def test_page_keeps_pseudoexperiment_columns(report: Path) -> None:
+    page = (report / "index.html").read_text()
+    assert "<th>measured error</th>" in page
+    assert "<th>failed fits</th>" in page
+    assert "6000 (pseudo-data) are the source" in page
+
+
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:
     # The candidates range from eta alone (FIP near 0) to the full regressor
     # (near the 0.32 limit). The fit error scales as 1 / sqrt(FIP), so every

@@ -147,6 +147,20 @@ def test_report_has_figures(mlm_report: tuple[dict[str, Any], Path]) -> None:
     assert "Fit to data" in (out / "index.html").read_text(encoding="utf-8")
 
 
+def test_page_omits_pseudoexperiments(
+    mlm_report: tuple[dict[str, Any], Path],
+) -> None:
+    # The example fits no pseudo-experiments: no empty columns or sentences.
+    _, out = mlm_report
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "<th>measured error</th>" not in page
+    assert "<th>mean pull</th>" not in page
+    assert "<th>failed fits</th>" not in page
+    assert "pseudo-experiments: " not in page
+    assert "(pseudo-data)" not in page
+    assert "<th>expected error</th>" in page
+
+
 def test_fxfx_negative_weights_flow(tmp_path: Path) -> None:
     raw = {
         "pipeline": "zmumu",

@@ -193,33 +193,31 @@ def _print_table(summary: dict[str, Any], out: str, seconds: float) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from fipfit.report.html import measured_error_text
+    from fipfit.report.html import has_pseudoexperiments, measured_error_text
 
     def number(value: Any, digits: int = 3) -> str:
         return "–" if value is None else f"{value:.{digits}g}"
 
+    toys = has_pseudoexperiments(summary)
+    headers = ["partition", "bins", "FIP (test)", "expected error"]
+    if toys:
+        headers += ["measured error", "failed fits"]
     table = Table(title=summary["title"], title_justify="left")
-    for header in (
-        "partition",
-        "bins",
-        "FIP (test)",
-        "expected error",
-        "measured error",
-        "failed fits",
-    ):
+    for header in headers:
         table.add_column(header, justify="left" if header == "partition" else "right")
     for p in summary["partitions"]:
         fip = "–" if p["fip"] is None else f"{p['fip']:.3f}"
         if p["fip_error"] is not None:
             fip += f" ± {p['fip_error']:.3f}"
-        table.add_row(
+        row = [
             f"⚠ {p['name']}" if p.get("warnings") else p["name"],
             str(p["n_bins"]),
             fip,
             number(p["expected_error"]),
-            measured_error_text(p, 3),
-            _failed_fits(p.get("fit")),
-        )
+        ]
+        if toys:
+            row += [measured_error_text(p, 3), _failed_fits(p.get("fit"))]
+        table.add_row(*row)
     console = Console()
     console.print(table)
     _print_partition_notes(console, summary)

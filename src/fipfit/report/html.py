@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "FigureRecord",
     "data_fit_status",
+    "has_pseudoexperiments",
     "measured_error_text",
     "most_fits_failed",
     "render_page",
@@ -174,6 +175,11 @@ def measured_error_text(partition: Mapping[str, Any], digits: int = 4) -> str:
     return _plus_minus(value, partition.get("measured_error_uncertainty"), digits)
 
 
+def has_pseudoexperiments(summary: Mapping[str, Any]) -> bool:
+    """Return whether the run fitted pseudo-experiments (it has pseudo-data)."""
+    return int(summary["events"].get("pseudo_data") or 0) > 0
+
+
 def data_fit_status(item: Mapping[str, Any]) -> str:
     """Return "valid", or why a data fit's value must not be used."""
     if item.get("converged") is False:
@@ -241,11 +247,14 @@ def _headline(summary: Mapping[str, Any]) -> str:
             )
         )
     if chosen is not None and isinstance(chosen.get("expected_error"), float):
+        note = "expected"
+        if has_pseudoexperiments(summary):
+            note += f"; pseudo-experiments: {measured_error_text(chosen, 3)}"
         cards.append(
             _card(
                 f"error on {summary['parameter']}",
                 f"{_format(chosen['expected_error'], 3)}",
-                f"expected; pseudo-experiments: {measured_error_text(chosen, 3)}",
+                note,
             )
         )
     ideal = summary.get("ideal_information")
@@ -269,32 +278,33 @@ def _partition_table(summary: Mapping[str, Any]) -> str:
         "FIP (train)",
         "shape-only FIP",
         "expected error",
-        "measured error",
-        "mean pull",
-        "pull std",
-        "failed fits",
     ]
+    toys = has_pseudoexperiments(summary)
+    if toys:
+        headers += ["measured error", "mean pull", "pull std", "failed fits"]
     rows = []
     best_index = -1
     for index, p in enumerate(summary["partitions"]):
         if p["name"] == summary.get("best_partition"):
             best_index = index
         fit = p.get("fit") or {}
-        rows.append(
-            [
-                f"⚠ {p['name']}" if p.get("warnings") else p["name"],
-                p["binning"],
-                str(p["n_bins"]),
-                _plus_minus(p["fip"], p["fip_error"]),
-                _format(p["train_fip"], 3),
-                _format(p.get("shape_fip"), 3),
-                _format(p["expected_error"], 3),
+        row = [
+            f"⚠ {p['name']}" if p.get("warnings") else p["name"],
+            p["binning"],
+            str(p["n_bins"]),
+            _plus_minus(p["fip"], p["fip_error"]),
+            _format(p["train_fip"], 3),
+            _format(p.get("shape_fip"), 3),
+            _format(p["expected_error"], 3),
+        ]
+        if toys:
+            row += [
                 measured_error_text(p),
                 _format(fit.get("pull_mean"), 2),
                 _format(fit.get("pull_std"), 2),
                 "not run" if "error" in fit else _format(fit.get("failed"), 3),
             ]
-        )
+        rows.append(row)
     table = _table(headers, rows, best=best_index)
     if any(most_fits_failed(p) for p in summary["partitions"]):
         table += (
@@ -479,10 +489,19 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
     split_note = (
         f"{events['total']} events: {events['train']} train the regressor and the "
         f"classifier and place the optimal bin edges; {events['test']} (test) "
-        "give every FIP, information and expected error unless marked train; "
-        f"{events['pseudo_data']} (pseudo-data) are the source of the "
-        "pseudo-experiments that the fits measure the error on."
+        "give every FIP, information and expected error unless marked train"
     )
+    measured_note = ""
+    if has_pseudoexperiments(summary):
+        split_note += (
+            f"; {events['pseudo_data']} (pseudo-data) are the source of the "
+            "pseudo-experiments that the fits measure the error on"
+        )
+        measured_note = (
+            " The measured error is the spread of the values fitted to "
+            "pseudo-experiments."
+        )
+    split_note += "."
     figure_html = "".join(_figure(record) for record in figures)
     study_html = _study_section(summary.get("metrics_study"))
     data_html = _data_fit_section(summary.get("data_fit") or [])
@@ -508,8 +527,7 @@ def render_page(summary: Mapping[str, Any], figures: Sequence[FigureRecord]) -> 
 <p class="explain">FIP = I(P) / I<sub>ideal</sub> is the fraction of the
 information on {escape(str(summary["parameter"]))} that a binned fit in the
 partition keeps. The expected error is 1/√(I(P)·L) at luminosity
-L = {_format(summary["luminosity"])}; the measured error is the
-spread of the values fitted to pseudo-experiments. {escape(split_note)}</p>
+L = {_format(summary["luminosity"])}.{measured_note} {escape(split_note)}</p>
 {_partition_table(summary)}
 {data_html}
 <h2>Figures</h2>

@@ -16,6 +16,7 @@ from fipfit.cli import main
 from fipfit.errors import FipfitError, NonPositiveBinWarning
 from fipfit.formats.convert import MEASURED_COLUMNS, ConvertOptions, convert_files
 from fipfit.formats.lhe import read_lhe_info, scan_lhe
+from fipfit.formats.root import DIMUON_BRANCHES
 from fipfit.formats.table import read_events, read_table
 from fipfit.reweighting.zlineshape import LineshapeSettings, weight_derivatives
 
@@ -439,3 +440,103 @@ def test_summary_line_printed(
         f"read 100 events from 1 file; wrote 200 rows ({n_selected} selected) "
         f"to {output}\n"
     )
+
+
+def test_root_one_pair_per_collision(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The zmumu example keeps 500 pairs of the CMS file, 479 of them with
+    # 70 < mll < 110 GeV; convert must select the same by default.
+    output = tmp_path / "data.parquet"
+    assert main(["convert", str(shared_data / ZMUMU), "-o", str(output)]) == 0
+    line = capsys.readouterr().out
+    frame, metadata = frame_of(output)
+    every = tmp_path / "every.parquet"
+    argv = ["convert", str(shared_data / ZMUMU), "-o", str(every), "--all-pairs"]
+    assert main([*argv, "--chunk-size", "700"]) == 0
+    per_pair, every_metadata = frame_of(every)
+
+    selected = frame[frame["selected"]]
+    assert len(frame) == 2304
+    assert len(selected) == 500
+    assert selected.groupby(["Run", "Event"]).size().eq(1).all()
+    assert selected.groupby(["Run", "Event"]).ngroups == 500
+    assert int(selected["mll"].between(70, 110, inclusive="neither").sum()) == 479
+    # Kept and flagged rows are exactly the pairs that pass the selection.
+    np.testing.assert_array_equal(
+        frame["selected"] | frame["duplicate_pairing"], per_pair["selected"]
+    )
+    assert not (frame["selected"] & frame["duplicate_pairing"]).any()
+    # Each kept pair is a GG pair with the collision's largest pt1 + pt2.
+    passing = per_pair[per_pair["selected"] & (per_pair["Type"] == "GG")]
+    best = (
+        (passing["pt1"] + passing["pt2"])
+        .groupby([passing["Run"], passing["Event"]])
+        .max()
+    )
+    kept_sum = (
+        (selected["pt1"] + selected["pt2"])
+        .groupby([selected["Run"], selected["Event"]])
+        .max()
+    )
+    pd.testing.assert_series_equal(kept_sum, best)
+
+    counts = metadata["pair_selection"]
+    assert counts["collisions"] == 500
+    assert counts["passing_pairs"] == 2004
+    assert counts["selected"] == 500
+    assert counts["duplicate_pairings"] == 1504
+    assert "Type GG" in counts["rule"]
+    assert "every pair" in every_metadata["pair_selection"]["rule"]
+    assert "duplicate_pairing" not in per_pair.columns
+    assert line == (
+        "read 2304 tree entries from 1 file; wrote 2304 rows for 500 collisions "
+        "(500 selected, one pair per collision; 1504 other passing pairs flagged "
+        f"duplicate_pairing) to {output}\n"
+    )
+
+
+def test_root_pair_rule_across_chunks(shared_data: Path, tmp_path: Path) -> None:
+    # Chunks of 7 entries split collisions; the rule must see them whole.
+    whole, split = tmp_path / "whole.parquet", tmp_path / "split.parquet"
+    convert_files([shared_data / ZMUMU], whole)
+    convert_files([shared_data / ZMUMU], split, ConvertOptions(chunk_size=7))
+    pd.testing.assert_frame_equal(frame_of(whole)[0], frame_of(split)[0])
+
+
+def test_all_pairs_without_effect_rejected(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out" / "events.parquet"
+    output.parent.mkdir()
+    argv = ["convert", str(shared_data / POWHEG_Z), "-o", str(output), "--all-pairs"]
+    assert_failed_cleanly(argv, output, capsys, "--all-pairs has no effect")
+
+
+def test_root_pair_rule_across_files(shared_data: Path, tmp_path: Path) -> None:
+    # The first collision of the CMS file has four entries; written two to a
+    # file, they remain one collision with one selected pair.
+    source = uproot.open(shared_data / ZMUMU)["events"]
+    names = [
+        "Run",
+        "Event",
+        *(name for lepton in DIMUON_BRANCHES for name in lepton.values()),
+    ]
+    arrays = source.arrays(names, entry_stop=4, library="np")
+    assert np.unique(arrays["Run"]).size == 1
+    assert np.unique(arrays["Event"]).size == 1
+    paths = [tmp_path / "first.root", tmp_path / "second.root"]
+    for path, rows in zip(paths, (slice(0, 2), slice(2, 4)), strict=True):
+        with uproot.recreate(path) as handle:
+            handle.mktree("events", {name: arrays[name].dtype for name in names})
+            handle["events"].extend({name: arrays[name][rows] for name in names})
+    output = tmp_path / "both.parquet"
+
+    metadata = convert_files(paths, output)
+
+    frame, _ = frame_of(output)
+    passing = frame["selected"] | frame["duplicate_pairing"]
+    assert passing.sum() >= 2
+    assert frame["selected"].sum() == 1
+    assert metadata["pair_selection"]["collisions"] == 1
+    assert "Type" not in metadata["pair_selection"]["rule"]

@@ -101,6 +101,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="flavour recorded for ROOT input with lepton branches (default: 13, "
         "muons); LHE input records each event's own",
     )
+    detector.add_argument(
+        "--all-pairs",
+        action="store_true",
+        help="select every pair of ROOT data that passes the selection; by "
+        "default a tree with Run and Event branches gets one selected pair per "
+        "collision: two global muons (Type GG) first, then the largest pt1 + pt2",
+    )
 
     parser.set_defaults(handler=run)
 
@@ -133,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         parameters=parameters,
         width_scheme=args.width_scheme,
         lepton_flavour=args.lepton_flavour,
+        one_pair_per_collision=not args.all_pairs,
     )
     metadata = convert_files(args.inputs, args.output, options)
     print(_summary_line(metadata, args.output))
@@ -147,7 +155,16 @@ def _summary_line(metadata: dict[str, Any], output: str) -> str:
     files = "file" if len(inputs) == 1 else "files"
     selected = metadata.get("n_selected")
     kept = "" if selected is None else f" ({selected} selected)"
+    rows = f"{metadata['n_rows']} rows"
+    counts = metadata.get("pair_selection", {})
+    if "collisions" in counts:
+        rows += f" for {counts['collisions']} collisions"
+        kept = (
+            f" ({selected} selected, one pair per collision; "
+            f"{counts['duplicate_pairings']} other passing pairs flagged "
+            "duplicate_pairing)"
+        )
     return (
-        f"read {n_read} {unit} from {len(inputs)} {files}; wrote "
-        f"{metadata['n_rows']} rows{kept} to {output}"
+        f"read {n_read} {unit} from {len(inputs)} {files}; wrote {rows}{kept} "
+        f"to {output}"
     )

@@ -6,12 +6,18 @@ of smearings, the weight derivatives of the line-shape model when requested,
 the generator-level (``true_*``) and measured lepton-pair columns of
 `fipfit.detector`, and ``selected``. ROOT input (recorded data) gives the
 chosen branches, ``weight`` = 1 and, where the tree has the lepton branches of
-`fipfit.formats.root.DIMUON_BRANCHES`, the same measured columns. Branches
+`fipfit.formats.root.DIMUON_BRANCHES`, the same measured columns. Where the
+tree also has ``Run`` and ``Event`` branches, ``selected`` marks one pair per
+collision (`fipfit.formats.dimuon.select_one_pair_per_collision`), and
+``duplicate_pairing`` flags the other pairs that pass the selection. Branches
 whose names clash with a measured column are kept with the prefix ``raw_``.
 
 Chunks are written one by one with a `pyarrow.parquet.ParquetWriter` under a
 temporary name, renamed at the end: memory stays at one chunk, and a failure
-leaves no output file.
+leaves no output file. The one-pair-per-collision rule needs all rows of a
+collision at once, so ROOT input with ``Run`` and ``Event`` is read twice. The
+first pass keeps Run, Event, Type, pt1, pt2 and the per-pair selection of
+every row and applies the rule. The second pass writes the chunks.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from fipfit.atomic import atomic_file
 from fipfit.detector import DetectorModel, dilepton_columns, smear_pair
 from fipfit.errors import FileFormatError, FipfitError
 from fipfit.formats import lhe, root
+from fipfit.formats.dimuon import COLLISION_COLUMNS, select_one_pair_per_collision
 from fipfit.formats.table import METADATA_KEY
 from fipfit.reweighting import zlineshape
 from fipfit.reweighting.kinematics import FourMomentum, collins_soper_cos_theta
@@ -90,6 +97,10 @@ class ConvertOptions:
     lepton_flavour : {11, 13} or None
         Flavour recorded for ROOT input with lepton branches; None means 13
         (muons). LHE input records each event's own flavour and rejects it.
+    one_pair_per_collision : bool
+        For ROOT input with lepton, ``Run`` and ``Event`` branches: select one
+        pair per collision (True), or every pair that passes the selection.
+        False is rejected for other input, where it has no effect.
     """
 
     reweight: str | None = None
@@ -102,6 +113,7 @@ class ConvertOptions:
     parameters: Mapping[str, float] = field(default_factory=dict)
     width_scheme: str | None = None
     lepton_flavour: int | None = None
+    one_pair_per_collision: bool = True
 
     def check(self) -> None:
         """Raise `FipfitError` for values out of range."""
@@ -366,6 +378,11 @@ def _plan_lhe(paths: list[Path], digests: list[str], options: ConvertOptions) ->
             f"--lepton-flavour {options.lepton_flavour} has no effect on LHE "
             "input, which records each event's own lepton flavour: drop the option"
         )
+    if not options.one_pair_per_collision:
+        raise FipfitError(
+            "--all-pairs has no effect on LHE input, which has one lepton pair "
+            "per event: drop the option"
+        )
     infos = [lhe.read_lhe_info(path) for path in paths]
     scans = [lhe.scan_lhe(path) for path in paths]
     scales = [
@@ -522,6 +539,8 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
         )
     layouts = []
     entries = []
+    collision_flags = []
+    type_flags = []
     renamed: dict[str, str] = {}
     for path in paths:
         tree = root.open_tree(path, options.tree)
@@ -549,6 +568,8 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             {name: f"raw_{name}" for name in kept_branches if name in canonical}
         )
         entries.append(int(tree.num_entries))
+        collision_flags.append(all(name in available for name in COLLISION_COLUMNS))
+        type_flags.append("Type" in available)
     if len({bool(leptons) for _, leptons in layouts}) > 1:
         raise FipfitError(
             "some ROOT inputs have the lepton branches and others do not: "
@@ -560,6 +581,18 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             f"'{paths[0]}', which lacks the lepton branches "
             f"{[name for lepton in root.DIMUON_BRANCHES for name in lepton.values()]}"
             ": drop the option"
+        )
+    pair_names = _pair_rule_branches(
+        paths, bool(layouts[0][1]), collision_flags, type_flags, options
+    )
+    if pair_names:
+        renamed.update(
+            {
+                name: f"raw_{name}"
+                for kept_branches, _ in layouts
+                for name in kept_branches
+                if name == "duplicate_pairing"
+            }
         )
 
     metadata: dict[str, Any] = {
@@ -582,8 +615,17 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
     metadata.update(_common_metadata(options))
     metadata.pop("n_smearings")
     metadata.pop("seed")
+    decided: pd.DataFrame | None = None
+    if pair_names:
+        decided, counts = _select_pairs(paths, layouts[0][1], pair_names, options)
+        metadata["pair_selection"] = counts
+    elif layouts[0][1]:
+        metadata["pair_selection"] = {
+            "rule": "every pair that passes the selection is selected"
+        }
 
     def frames() -> Iterator[pd.DataFrame]:
+        offset = 0
         for file_index, (path, (kept_branches, leptons)) in enumerate(
             zip(paths, layouts, strict=True)
         ):
@@ -591,11 +633,88 @@ def _plan_root(paths: list[Path], digests: list[str], options: ConvertOptions) -
             for start, chunk in root.iter_root_chunks(
                 path, options.tree, names, options.chunk_size
             ):
-                yield _root_frame(
+                frame = _root_frame(
                     chunk, kept_branches, bool(leptons), start, file_index, options
                 )
+                if decided is not None:
+                    rows = slice(offset + start, offset + start + len(chunk))
+                    _replace_selection(frame, decided.iloc[rows])
+                yield frame
+            offset += entries[file_index]
 
     return _Plan(metadata=metadata, frames=frames)
+
+
+def _pair_rule_branches(
+    paths: list[Path],
+    has_leptons: bool,
+    collision_flags: list[bool],
+    type_flags: list[bool],
+    options: ConvertOptions,
+) -> list[str]:
+    """Return the branches that the one-pair-per-collision rule reads.
+
+    The list is empty when the rule does not apply: no lepton branches, no
+    ``Run`` and ``Event``, or ``one_pair_per_collision`` off.
+    """
+    applicable = has_leptons and all(collision_flags)
+    if not options.one_pair_per_collision:
+        if not applicable:
+            raise FipfitError(
+                f"--all-pairs has no effect on '{paths[0]}', which lacks the "
+                f"lepton branches or the {list(COLLISION_COLUMNS)} branches that "
+                "identify a collision: drop the option"
+            )
+        return []
+    if has_leptons and any(collision_flags) and not applicable:
+        raise FipfitError(
+            f"some ROOT inputs have the branches {list(COLLISION_COLUMNS)} and "
+            "others do not, so collisions cannot be told apart in all of them: "
+            "convert them separately, or select every pair with --all-pairs"
+        )
+    if not applicable:
+        return []
+    return [*COLLISION_COLUMNS, *(["Type"] if all(type_flags) else [])]
+
+
+def _select_pairs(
+    paths: list[Path],
+    leptons: list[str],
+    pair_names: list[str],
+    options: ConvertOptions,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read the rule's columns of every row and apply the rule to all inputs.
+
+    Rows of different input files with equal ``Run`` and ``Event`` are one
+    collision, as they are within a file.
+    """
+    # NOTE: unlike the chunked write, this pass keeps Run, Event, Type, pt1
+    # and pt2 of every row of every input in memory (tens of bytes per row).
+    parts = []
+    for path in paths:
+        names = list(dict.fromkeys([*leptons, *pair_names]))
+        for _, chunk in root.iter_root_chunks(
+            path, options.tree, names, options.chunk_size
+        ):
+            first, second, opposite = _charge_ordered(chunk)
+            measured = dilepton_columns(first, second)
+            part = chunk[pair_names].copy()
+            part["pt1"] = measured["pt1"]
+            part["pt2"] = measured["pt2"]
+            part["selected"] = options.detector.select(measured, opposite)
+            parts.append(part)
+    pairs, counts = select_one_pair_per_collision(pd.concat(parts, ignore_index=True))
+    return pairs[["selected", "duplicate_pairing"]], counts
+
+
+def _replace_selection(frame: pd.DataFrame, decided: pd.DataFrame) -> None:
+    """Set ``selected`` and add ``duplicate_pairing`` after it, in place."""
+    frame["selected"] = decided["selected"].to_numpy()
+    frame.insert(
+        list(frame.columns).index("selected") + 1,
+        "duplicate_pairing",
+        decided["duplicate_pairing"].to_numpy(),
+    )
 
 
 def _root_frame(

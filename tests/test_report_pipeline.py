@@ -400,6 +400,24 @@ def test_page_keeps_pseudoexperiment_columns(report: Path) -> None:
     assert "6000 (pseudo-data) are the source" in page
 
 
+def test_mean_pull_tracks_mc_shift(outcome: RunOutcome) -> None:
+    # The toys scatter around the fit of the expected counts, so the mean
+    # pull minus mc_shift has the spread of a mean of 50 unit pulls,
+    # sqrt(1/50) = 0.14; 4 of those fail for 1 seed in 16000.
+    for name in ("x", "regressor"):
+        fit = partition(outcome, name)["fit"]
+        assert fit["mc_shift"] is not None
+        assert abs(fit["pull_mean"] - fit["mc_shift"]) < 4 * math.sqrt(1 / 50)
+
+
+def test_pull_caption_explains_regime(outcome: RunOutcome) -> None:
+    caption = next(f.caption for f in outcome.figures if f.name == "pulls")
+    assert "large-sample regime" in caption
+    assert "finite-MC shift" in caption
+    shift = partition(outcome, "regressor")["fit"]["mc_shift"]
+    assert f"regressor {shift:+.2f}" in caption
+
+
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:
     # The candidates range from eta alone (FIP near 0) to the full regressor
     # (near the 0.32 limit). The fit error scales as 1 / sqrt(FIP), so every

@@ -41,6 +41,7 @@ def fit_pseudoexperiments(
     no test event, or a total weight <= 0) gets the reason instead of numbers.
     """
     from fipfit.fitting import (
+        TemplateFit,
         Templates,
         expected_counts,
         expected_errors,
@@ -82,6 +83,20 @@ def fit_pseudoexperiments(
     statistics = toys.summary(parameter)
     n_valid = toys.n_toys - toys.n_failed
     spread = statistics["theta_hat_std"]
+    fisher_error = float(
+        expected_errors(templates, config.fit.luminosity, free_norm=free)[index]
+    )
+    # The fit of the expected counts, without Poisson fluctuations, misses
+    # theta_true only because templates and pseudo-data are finite MC
+    # samples; the mean of the pseudo-experiments' fits sits near it.
+    expected_fit = TemplateFit(templates, config.fit.luminosity, free_norm=free).fit(
+        expected, start=theta_true
+    )
+    mc_shift = (
+        (float(expected_fit.values[index]) - float(theta_true[index])) / fisher_error
+        if expected_fit.valid and fisher_error > 0
+        else None
+    )
     result.fit = {
         "method": templates.method,
         "toys": toys.n_toys,
@@ -93,9 +108,8 @@ def fit_pseudoexperiments(
         "pull_mean_error": statistics["pull_mean_error"],
         "pull_std": statistics["pull_std"],
         "pull_std_error": statistics["pull_std_error"],
-        "template_expected_error": float(
-            expected_errors(templates, config.fit.luminosity, free_norm=free)[index]
-        ),
+        "template_expected_error": fisher_error,
+        "mc_shift": finite(mc_shift),
         "measured_error": spread,
         "measured_error_uncertainty": None
         if spread is None or n_valid < 2

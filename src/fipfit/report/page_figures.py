@@ -30,6 +30,26 @@ def _render(
     out.append(FigureRecord(name, title, caption, fig.png_bytes(figure)))
 
 
+def _pull_caption(entries: list[dict[str, Any]]) -> str:
+    """Explain when pulls are standard, with each partition's finite-MC shift."""
+    text = (
+        "Pulls are standard normal only in the large-sample regime, where the "
+        "likelihood is parabolic. A partition with FIP near 0 has a flat, "
+        "non-parabolic likelihood, so its pull width can be far from 1. The "
+        "mean pull also carries the finite-MC shift: fitted to their expected "
+        "counts, the templates miss the true value because the test and "
+        "pseudo-data samples are finite."
+    )
+    shifts = [
+        f"{e['name']} {e['fit']['mc_shift']:+.2f}"
+        for e in entries
+        if e.get("fit") and isinstance(e["fit"].get("mc_shift"), float)
+    ]
+    if shifts:
+        text += f" That shift, in expected errors: {', '.join(shifts)}."
+    return text
+
+
 def build_figures(
     summary: dict[str, Any],
     samples: Samples,
@@ -163,7 +183,7 @@ def build_figures(
                 "Pull distributions",
                 "(fitted - true) / HESSE error over the pseudo-experiments, with "
                 "the standard normal expected for an unbiased fit with correct "
-                "errors (red).",
+                "errors (red). " + _pull_caption(summary["partitions"]),
                 fig.pull_figure(pulls),
                 out,
             )

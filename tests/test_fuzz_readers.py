@@ -251,6 +251,17 @@ def test_csv_with_non_utf8_column_name(tmp_path: Path) -> None:
         read_events(path)
 
 
+def test_parquet_with_non_utf8_byte_in_footer(
+    tmp_path: Path, parquet_bytes: bytes
+) -> None:
+    # Found by the Parquet fuzzer: one byte set to 0x80 in the footer made
+    # pyarrow raise UnicodeDecodeError while it opened the file.
+    path = tmp_path / "events.parquet"
+    path.write_bytes(mutate(parquet_bytes, [("set_byte", 0.390625, 128)]))
+    with pytest.raises(FileFormatError, match="cannot read"):
+        read_events(path)
+
+
 def _parquet_with_pandas_metadata(tmp_path: Path, pandas_metadata: bytes) -> Path:
     table = pa.table({"weight": [1.0, 2.0], "dweight": [0.5, 0.1]})
     table = table.replace_schema_metadata({b"pandas": pandas_metadata})

@@ -50,7 +50,13 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
                 f"'{source}' has suffix '{suffix}': fipfit reads .parquet and .csv "
                 "event files; convert LHE or ROOT files with 'fipfit convert'"
             )
-    except (pa.ArrowInvalid, pa.ArrowException, OSError, json.JSONDecodeError) as error:
+    except (
+        pa.ArrowInvalid,
+        pa.ArrowException,
+        OSError,
+        json.JSONDecodeError,
+        UnicodeDecodeError,  # a damaged schema or metadata string
+    ) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise FileFormatError(
             f"cannot read '{source}' as {suffix[1:]}: {reason}; "

@@ -161,6 +161,34 @@ def test_fit_bad_input(
     assert message in capsys.readouterr().err
 
 
+def test_fit_all_toys_failing_one_line(
+    peak_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 1e-6 times the sample's yield is far below one expected event per bin.
+    argv = ["fit", str(peak_file), "--by", "x", "--bins", "5", "--toys", "10"]
+    status = main([*argv, "--luminosity", "1e-6"])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+
+    assert status == 2
+    assert captured.out == ""
+    assert len(lines) == 1
+    assert lines[0].startswith("fipfit fit: error: all 10 pseudo-experiments failed")
+    assert "raise --luminosity or use fewer --bins" in lines[0]
+
+
+def test_fit_text_counts_failed_toys(
+    peak_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # At 1e-3 about half of the fits end at a template limit (seen at seed 0).
+    argv = ["fit", str(peak_file), "--by", "x", "--bins", "5", "--toys", "40"]
+    assert main([*argv, "--luminosity", "1e-3"]) == 0
+    out = capsys.readouterr().out
+
+    assert "failed, left out of the statistics" in out
+    assert "None" not in out
+
+
 def test_fit_by_model_output(
     peak_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -57,6 +57,26 @@ def test_asimov_error_matches_information(peak: tuple[Events, np.ndarray]) -> No
     )
 
 
+@pytest.mark.parametrize("luminosity", [1e5, 1e7, 1e9])
+def test_asimov_error_at_large_luminosity(
+    peak: tuple[Events, np.ndarray], luminosity: float
+) -> None:
+    # At large L the likelihood is a parabola over one sigma, so HESSE must
+    # return 1 / sqrt(I(P) L) with I(P) from fipfit.information; a cost that
+    # loses digits to the size of the counts fails here by orders of magnitude.
+    events, labels = peak
+    templates = Templates.from_events(events, labels, 15)
+    information = partition_information(events, labels, 15).information[0, 0]
+
+    result = asimov_fit(templates, luminosity)
+
+    assert result.valid
+    assert result.error() == pytest.approx(
+        1 / np.sqrt(information * luminosity), rel=0.01
+    )
+    assert result.value() == pytest.approx(91.19, abs=0.05 * result.error())
+
+
 def test_linear_asimov_error_is_exact() -> None:
     events = _strength_events(5000, 1)
     labels = _labels(events, "x", 12)

@@ -192,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
         random_state=args.seed,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
+    _check_toys_valid(result, args)
     summary = result.summary()
     summary["partition"] = {
         "variable": args.by if args.by is not None else f"model:{args.model}",
@@ -212,6 +213,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_text(summary)
     return 0
+
+
+def _check_toys_valid(result: Any, args: argparse.Namespace) -> None:
+    """Raise when fewer than two pseudo-experiments gave a valid fit.
+
+    The spread and pulls need two valid fits; without them every statistic
+    would print as n/a.
+    """
+    from fipfit.errors import FipfitError
+
+    n_valid = result.toys.n_toys - result.toys.n_failed
+    if n_valid >= 2:
+        return
+    expected = result.expected
+    counted = "all" if n_valid == 0 else f"{result.toys.n_failed} of"
+    raise FipfitError(
+        f"{counted} {result.toys.n_toys} pseudo-experiments failed (no valid "
+        f"minimum, an inaccurate covariance or theta at a template limit), with "
+        f"{expected.sum():.3g} expected events in total and {expected.min():.3g} "
+        f"in the emptiest of {expected.size} bins at luminosity {args.luminosity:g}: "
+        "raise --luminosity or use fewer --bins"
+    )
 
 
 def _parse_truth(text: str | None) -> list[float] | None:
@@ -296,6 +319,13 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _toy_count(summary: dict[str, Any]) -> str:
+    n_failed = summary["n_failed"]
+    if n_failed == 0:
+        return f"{summary['n_toys']} (all fits valid)"
+    return f"{summary['n_toys']} ({n_failed} failed, left out of the statistics)"
+
+
 def _print_text(summary: dict[str, Any]) -> None:
     partition = summary["partition"]
     rows = [
@@ -313,7 +343,7 @@ def _print_text(summary: dict[str, Any]) -> None:
         ("theta true", summary["theta_true"]),
         ("Fisher error 1/sqrt(I L)", summary["fisher_error"]),
         ("Asimov HESSE error", summary["asimov_hesse_error"]),
-        ("pseudo-experiments", f"{summary['n_toys']} ({summary['n_failed']} failed)"),
+        ("pseudo-experiments", _toy_count(summary)),
         ("theta-hat mean", summary["theta_hat_mean"]),
         ("theta-hat spread", summary["theta_hat_std"]),
         ("mean HESSE error", summary["hesse_error_mean"]),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from fipfit.cli import main
@@ -27,6 +28,7 @@ from fipfit.events import Events
 from fipfit.report import html as report_html
 from fipfit.report.checks import effective_events, partition_warnings
 from fipfit.report.config import parse_config
+from fipfit.report.fits import _selected_data
 from fipfit.report.output import write_report
 from fipfit.report.pipeline import RunOutcome, run_pipeline
 from fipfit.toymodels import generate
@@ -416,6 +418,36 @@ def test_pull_caption_explains_regime(outcome: RunOutcome) -> None:
     assert "finite-MC shift" in caption
     shift = partition(outcome, "regressor")["fit"]["mc_shift"]
     assert f"regressor {shift:+.2f}" in caption
+
+
+def test_data_rows_one_pair_per_collision() -> None:
+    # Collision (1, 7) has three pairings, two of which pass the selection:
+    # the GG pair is kept although its pt sum is smaller. Collision (1, 8)
+    # has one failing pairing and is left out.
+    frame = pd.DataFrame(
+        {
+            "Run": [1, 1, 1, 1],
+            "Event": [7, 7, 7, 8],
+            "Type": ["GT", "GG", "TT", "GG"],
+            "pt1": [50.0, 40.0, 60.0, 45.0],
+            "pt2": [40.0, 30.0, 50.0, 35.0],
+            "mll": [91.0, 90.0, 89.0, 88.0],
+            "selected": [True, True, False, False],
+        }
+    )
+    kept, rule = _selected_data(frame)
+    assert kept["mll"].tolist() == [90.0]
+    assert "one pair per collision" in rule
+
+
+def test_data_rows_selected_column() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "selected": [True, False, True]})
+    kept, rule = _selected_data(frame)
+    assert kept["x"].tolist() == [1.0, 3.0]
+    assert rule == "the rows with 'selected' true"
+    every, rule = _selected_data(frame[["x"]])
+    assert len(every) == 3
+    assert rule.startswith("every row")
 
 
 def test_metrics_study_ranks_fip(outcome: RunOutcome) -> None:

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from fipfit.binning import labels_within_edges
 from fipfit.errors import InvalidEventsError
@@ -134,7 +135,7 @@ def fit_data(
 
     assert config.data is not None
     table, _ = read_table(config.data.file)
-    frame = table.to_pandas()
+    frame, selection = _selected_data(table.to_pandas())
     data = Events.from_arrays(
         np.ones(len(frame)),
         np.zeros(len(frame)),
@@ -165,6 +166,7 @@ def fit_data(
                 "valid": bool(outcome.valid),
                 "converged": bool(outcome.converged),
                 "n_data": len(frame),
+                "selection": selection,
                 "edges": [float(e) for e in result.edges],
                 "observed": [float(c) for c in counts],
                 "expected": [float(v) for v in fit.predict(outcome.values)],
@@ -172,6 +174,28 @@ def fit_data(
             }
         )
     return fits
+
+
+def _selected_data(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Keep the data rows that the templates describe; return them and the rule.
+
+    A table with ``selected`` keeps its selected rows, as the templates hold
+    only selected MC events. Converted dimuon data (``pt1``, ``pt2`` and
+    ``Run``, ``Event``) first gets one pair per collision, with the rule of
+    `fipfit.formats.dimuon`, which the zmumu example also applies, because
+    the CMS file lists a collision once per pairing of its muons.
+    """
+    from fipfit.formats.dimuon import select_one_pair_per_collision
+
+    if "selected" not in frame.columns:
+        return frame, "every row: the table has no 'selected' column"
+    if {"pt1", "pt2"} <= set(frame.columns):
+        frame, counts = select_one_pair_per_collision(frame)
+        rule = str(counts["rule"])
+    else:
+        rule = "the rows with 'selected' true"
+    kept = frame.loc[frame["selected"].to_numpy(dtype=bool)]
+    return kept.reset_index(drop=True), rule
 
 
 def data_input_record(config: RunConfig) -> dict[str, Any]:

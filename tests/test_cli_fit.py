@@ -189,6 +189,20 @@ def test_fit_text_counts_failed_toys(
     assert "None" not in out
 
 
+def test_fit_text_shows_minos(
+    peak_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["fit", str(peak_file), "--by", "x", "--bins", "5", "--toys", "5"]
+    argv += ["--luminosity", "1", "--minos"]
+    summary = _run_json([*argv, "--json"], capsys)
+    low, high = summary["asimov_minos_error"]
+    assert main(argv) == 0
+    rows = dict(line.split("  ", 1) for line in capsys.readouterr().out.splitlines())
+
+    assert summary["minos"] is True
+    assert rows["Asimov MINOS error"].strip() == f"{low:.6g} +{high:.6g}"
+
+
 def test_fit_by_model_output(
     peak_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

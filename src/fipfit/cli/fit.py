@@ -204,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
         args.templates if args.templates is not None else f"half of {args.file}"
     )
     summary["seed"] = args.seed
+    summary["minos"] = args.minos
     summary["pyhf"] = None
     if args.pyhf is not None:
         summary["pyhf"] = _write_pyhf(result, args)
@@ -319,6 +320,20 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _minos_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the row of the Asimov MINOS errors, lower and upper, if they ran."""
+    if not summary.get("minos"):
+        return []
+    minos = summary["asimov_minos_error"]
+    if minos is None:
+        return [("Asimov MINOS error", "n/a (the Asimov fit is not valid)")]
+    if not isinstance(minos[0], list):
+        low, high = minos
+        return [("Asimov MINOS error", f"{_format(low)} +{_format(high)}")]
+    shown = ", ".join(f"{_format(low)} +{_format(high)}" for low, high in minos)
+    return [("Asimov MINOS error", f"[{shown}]")]
+
+
 def _toy_count(summary: dict[str, Any]) -> str:
     n_failed = summary["n_failed"]
     if n_failed == 0:
@@ -343,6 +358,7 @@ def _print_text(summary: dict[str, Any]) -> None:
         ("theta true", summary["theta_true"]),
         ("Fisher error 1/sqrt(I L)", summary["fisher_error"]),
         ("Asimov HESSE error", summary["asimov_hesse_error"]),
+        *_minos_rows(summary),
         ("pseudo-experiments", _toy_count(summary)),
         ("theta-hat mean", summary["theta_hat_mean"]),
         ("theta-hat spread", summary["theta_hat_std"]),

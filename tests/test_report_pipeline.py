@@ -375,6 +375,10 @@ def test_warnings_shown_on_page_and_terminal(
     page = report_html.render_page(summary, [])
     assert "<td>⚠ x</td>" in page
     assert "x: too many bins for the test sample" in page
+    assert "see the warnings below" not in page
+    best = next(p for p in summary["partitions"] if p["name"] == "regressor")
+    best["warnings"] = ["too many bins for the test sample"]
+    assert "⚠ see the warnings below" in report_html.render_page(summary, [])
     monkeypatch.setenv("COLUMNS", "200")
     _print_table(summary, "out", 1.0)
     assert "⚠ x: too many bins for the test sample" in capsys.readouterr().out

@@ -233,7 +233,8 @@ def _headline(summary: Mapping[str, Any]) -> str:
             _card(
                 "best FIP",
                 _plus_minus(chosen["fip"], chosen["fip_error"]),
-                f"{chosen['name']}, {chosen['n_bins']} bins, on test events",
+                f"{chosen['name']}, {chosen['n_bins']} bins, on test events"
+                + ("; ⚠ see the warnings below" if chosen.get("warnings") else ""),
             )
         )
     limits = summary.get("reference_limits") or {}

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from fipfit.errors import FipfitError
 from fipfit.events import Events
+from fipfit.formats.dimuon import select_one_pair_per_collision
 from fipfit.report.zmumu_config import ZmumuConfig
 
 __all__ = [
@@ -110,48 +111,20 @@ def select_data_events(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any
 
     Notes
     -----
-    The CMS file lists each collision once per pairing of its muon
-    reconstructions: rows with equal ``Run`` and ``Event`` are one
-    collision. Among a collision's selected pairs (opposite charges,
-    acceptance, mass window) the rule keeps one of two global muons
-    (``Type == "GG"``) when there is one, then the pair with the largest
-    pt1 + pt2, which does not look at the pair mass. A table without ``Run``
-    and ``Event`` counts every row as a collision.
+    The rule is `fipfit.formats.dimuon.select_one_pair_per_collision`, the
+    one that ``fipfit convert`` applies to ROOT data.
     """
     check_columns(frame, ["selected", "pt1", "pt2", "mll"], "data")
-    selected = frame.loc[frame["selected"].to_numpy(dtype=bool)].copy()
-    if not {"Run", "Event"} <= set(frame.columns):
-        record = {
-            "rows": len(frame),
-            "collisions": len(frame),
-            "kept": len(selected),
-            "rule": "no Run and Event columns: every selected row is one collision",
-        }
-        return selected.reset_index(drop=True), record
-
-    collisions = int(frame.groupby(["Run", "Event"]).ngroups)
-    global_pair = (
-        (selected["Type"] == "GG").to_numpy()
-        if "Type" in selected.columns
-        else np.zeros(len(selected), dtype=bool)
-    )
-    selected["_global_pair"] = global_pair
-    selected["_pt_sum"] = selected["pt1"] + selected["pt2"]
-    ordered = selected.sort_values(
-        ["_global_pair", "_pt_sum"], ascending=False, kind="stable"
-    )
-    kept = ordered.groupby(["Run", "Event"], sort=False).head(1)
-    kept = kept.drop(columns=["_global_pair", "_pt_sum"]).sort_index()
+    pairs, counts = select_one_pair_per_collision(frame)
+    kept = pairs.loc[pairs["selected"].to_numpy(dtype=bool)]
+    kept = kept.drop(columns="duplicate_pairing").reset_index(drop=True)
     record = {
-        "rows": len(frame),
-        "collisions": collisions,
-        "kept": len(kept),
-        "rule": (
-            "one row per (Run, Event): a selected pair of two global muons (Type "
-            "GG) where there is one, then the largest pt1 + pt2"
-        ),
+        "rows": counts["rows"],
+        "collisions": counts["collisions"],
+        "kept": counts["selected"],
+        "rule": counts["rule"],
     }
-    return kept.reset_index(drop=True), record
+    return kept, record
 
 
 def event_ids(events: Events) -> NDArray[np.int64]:

@@ -59,7 +59,7 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
 def check_replaceable(target: Path, marker: str | None) -> None:
     """Raise `FipfitError` unless the existing folder `target` may be replaced.
 
-    A folder may be replaced when it is empty or holds the file `marker`, the
+    A folder may be replaced when it is empty or contains the file `marker`, the
     sign of an earlier output of the same kind; None allows any folder. This
     keeps ``--force`` from deleting a folder of the user's own files.
     """
@@ -84,7 +84,7 @@ def atomic_directory(
     """Yield a temporary folder beside `path`, moved to `path` on success.
 
     An existing `path` is replaced only when `overwrite` is true, only if it is
-    empty or holds the file `marker` (see `check_replaceable`), and only after
+    empty or contains the file `marker` (see `check_replaceable`), and only after
     the new folder is complete. On any exception the temporary folder is removed.
     """
     # Resolving gives "." and ".." a name, so the temporary folder is a sibling.

@@ -191,6 +191,18 @@ INFO_CASES = {
     ),
     "misspelt_feature": case("info {good_csv} --by xx", "did you mean 'x'?"),
     "misspelt_parameter": case("info {good_csv} --param thta", "did you mean 'theta'"),
+    "unknown_parameter": case(
+        "info {good_csv} --param foo",
+        "--param: parameter 'foo' not found; available parameters: theta",
+    ),
+    "prebins_below_bins": case(
+        "info {good_parquet} --by x --binning optimal --bins 10 --prebins 5",
+        "--prebins must be between --bins (10) and 4096, got 5",
+    ),
+    "too_many_optimal_bins": case(
+        "info {good_parquet} --by x --binning optimal --bins 5000",
+        "--binning optimal makes at most 4096 bins, got --bins 5000",
+    ),
     "misspelt_selected": case(
         "info {good_parquet} --by x --selected nosuch",
         "--selected: selection column 'nosuch' not found; available columns: weight",
@@ -286,6 +298,10 @@ TRAIN_CASES = {
         "does not exist",
     ),
     "nan_input": case("train {nan_csv} --features x -o {folder}/m.skops", "NaN"),
+    "prebins_below_bins": case(
+        "train {good_parquet} --features x --bins 10 --prebins 5 -o {folder}/m.skops",
+        "--prebins must be between --bins (10) and 4096, got 5",
+    ),
     "misspelt_selected": case(
         "train {good_parquet} --features x --selected selectd -o {folder}/m.skops",
         "--selected: selection column 'selectd' not found",
@@ -331,6 +347,22 @@ FIT_CASES = {
     ),
     "misspelt_column": case(
         "fit {good_parquet} --by etta --luminosity 100", "did you mean 'eta'?"
+    ),
+    "unknown_parameter": case(
+        "fit {good_parquet} --by x --luminosity 100 --param foo",
+        "--param: parameter 'foo' not found; available parameters: theta",
+    ),
+    "truth_outside_templates": case(
+        "fit {good_parquet} --by x --luminosity 100 --truth 95",
+        "--truth 95 is outside the range [",
+    ),
+    "truth_count": case(
+        "fit {good_parquet} --by x --luminosity 100 --truth 0,1",
+        "--truth gives 2 values for the fitted parameters ['theta']",
+    ),
+    "too_many_optimal_bins": case(
+        "fit {good_parquet} --by x --luminosity 100 --binning optimal --bins 5000",
+        "--binning optimal makes at most 4096 bins",
     ),
     "misspelt_label_in_templates": case(
         "fit {good_csv} --by x --luminosity 100 --label label "
@@ -539,6 +571,14 @@ COUNT_CASES = {
     "info-zero_bins": ("info {good_csv} --by x --bins 0", "--bins: must be at least 1"),
     "info-text_bins": ("info {good_csv} --by x --bins 2.5", "invalid int value: '2.5'"),
     "info-zero_prebins": ("info {good_csv} --prebins 0", "--prebins: must be at least"),
+    "info-negative_min_weight": (
+        "info {good_csv} --binning optimal --min-weight -1",
+        "--min-weight: must be a finite number, 0 or larger, got -1",
+    ),
+    "train-nan_min_weight": (
+        "train {good_parquet} --features x --min-weight nan -o {folder}/m.skops",
+        "--min-weight: must be a finite number, 0 or larger, got nan",
+    ),
     "info-one_bootstrap": (
         "info {good_csv} --bootstrap 1",
         "--bootstrap: must be 0 (no bootstrap) or at least 2, got 1",

@@ -146,7 +146,7 @@ def test_fit_text_output(peak_file: Path, capsys: pytest.CaptureFixture[str]) ->
     [
         (["--luminosity", "0"], "--luminosity must be a positive"),
         (["--luminosity", "1", "--truth", "abc"], "--truth must be numbers"),
-        (["--luminosity", "1", "--truth", "200"], "inside the templates' valid"),
+        (["--luminosity", "1", "--truth", "200"], "--truth 200 is outside the range"),
     ],
 )
 def test_fit_bad_input(

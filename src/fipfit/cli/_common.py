@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from fipfit.errors import MissingColumnError
@@ -20,7 +22,10 @@ __all__ = [
     "add_column_options",
     "bootstrap_count",
     "check_named_columns",
+    "check_parameter_option",
+    "check_prebins",
     "columns_from_args",
+    "non_negative_float",
     "non_negative_int",
     "positive_int",
     "print_json",
@@ -43,6 +48,19 @@ def non_negative_int(text: str) -> int:
     value = _parse_int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """Parse a finite number that is 0 or larger, such as a minimum bin weight."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: '{text}'") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number, 0 or larger, got {text}"
+        )
     return value
 
 
@@ -142,6 +160,35 @@ def check_named_columns(args: argparse.Namespace, available: Iterable[str]) -> N
         if name is not None and name not in names:
             error = missing_column_error(name, names, role)
             raise MissingColumnError(f"--{option}: {error}") from None
+
+
+def check_parameter_option(name: str | None, parameters: Sequence[str]) -> None:
+    """Raise `MissingColumnError` when --param names none of the `parameters`."""
+    if name is None or name in parameters:
+        return
+    close = difflib.get_close_matches(name, parameters, n=1, cutoff=0.6)
+    if close:
+        hint = f": did you mean '{close[0]}'?"
+    else:
+        hint = f"; available parameters: {', '.join(parameters)}"
+    raise MissingColumnError(f"--param: parameter '{name}' not found{hint}")
+
+
+def check_prebins(n_prebins: int, n_bins: int) -> None:
+    """Raise unless --prebins lies between --bins and the optimal binning's limit."""
+    from fipfit.binning import MAX_PREBINS
+    from fipfit.errors import FipfitError
+
+    if n_bins > MAX_PREBINS:
+        raise FipfitError(
+            f"--binning optimal makes at most {MAX_PREBINS} bins, got --bins "
+            f"{n_bins}: use fewer bins or --binning quantile"
+        )
+    if not n_bins <= n_prebins <= MAX_PREBINS:
+        raise FipfitError(
+            f"--prebins must be between --bins ({n_bins}) and {MAX_PREBINS}, "
+            f"got {n_prebins}: the optimal bins are unions of pre-bins"
+        )
 
 
 def read_events_from_args(

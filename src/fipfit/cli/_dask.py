@@ -124,7 +124,12 @@ def info_with_dask(
     import numpy as np
 
     from fipfit import scaleout
-    from fipfit.cli._common import check_named_columns, columns_from_args, print_json
+    from fipfit.cli._common import (
+        check_named_columns,
+        check_parameter_option,
+        columns_from_args,
+        print_json,
+    )
     from fipfit.summary import information_summary, negative_weight_summary
 
     if getattr(args, "model", None) is not None:
@@ -135,10 +140,7 @@ def info_with_dask(
     with dask_client(args):
         dataset = scaleout.read_dataset(args.file, columns_from_args(args))
         check_named_columns(args, dataset.frame.columns)
-        if args.param is not None and args.param not in dataset.parameters:
-            from fipfit.events import missing_column_error
-
-            raise missing_column_error(args.param, dataset.parameters, "parameter")
+        check_parameter_option(args.param, dataset.parameters)
         edges = None
         if args.by is not None:
             if args.edges is not None:

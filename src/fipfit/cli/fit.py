@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fipfit.cli._common import (
     add_column_options,
+    check_parameter_option,
     non_negative_int,
     positive_int,
     print_json,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from fipfit.events import Events
+    from fipfit.fitting.validation import FitValidation, TruthOutsideRangeError
 
     FloatArray = NDArray[np.float64]
 
@@ -149,8 +151,9 @@ def run(args: argparse.Namespace) -> int:
     """Build templates, fit pseudo-experiments and print the comparison."""
     import numpy as np
 
+    from fipfit.binning import MAX_PREBINS
     from fipfit.errors import FipfitError
-    from fipfit.fitting.validation import validate_partition
+    from fipfit.fitting.validation import TruthOutsideRangeError
 
     if not (np.isfinite(args.luminosity) and args.luminosity > 0):
         raise FipfitError(
@@ -166,32 +169,27 @@ def run(args: argparse.Namespace) -> int:
         # Each half stands for the whole file's yield at the same luminosity.
         template_scale = len(events) / len(template_events)
         data_scale = len(events) / len(data_events)
-    parameters = None if args.param is None else [args.param]
+    for sample in (template_events, data_events):
+        check_parameter_option(args.param, sample.parameters)
     truth = _parse_truth(args.truth)
+    fitted = template_events.parameters if args.param is None else [args.param]
+    if truth is not None and len(truth) != len(fitted):
+        raise FipfitError(
+            f"--truth gives {len(truth)} values for the fitted parameters "
+            f"{list(fitted)}: give one value per fitted parameter, separated "
+            "by commas"
+        )
+    if args.binning == "optimal" and args.bins > MAX_PREBINS:
+        raise FipfitError(
+            f"--binning optimal makes at most {MAX_PREBINS} bins, got --bins "
+            f"{args.bins}: use fewer bins or --binning quantile"
+        )
 
-    template_values = _partition_values(template_events, args)
-    data_values = _partition_values(data_events, args)
-    logger.info("fitting %d pseudo-experiments of %d bins", args.toys, args.bins)
-    result = validate_partition(
-        template_events,
-        template_values,
-        data_events,
-        data_values,
-        luminosity=args.luminosity,
-        n_toys=args.toys,
-        n_bins=args.bins,
-        binning=args.binning,
-        theta_true=truth,
-        parameters=parameters,
-        method=args.method,
-        template_scale=template_scale,
-        data_scale=data_scale,
-        free_norm=args.free_norm,
-        barlow_beeston=args.barlow_beeston,
-        minos=args.minos,
-        random_state=args.seed,
-        progress=not args.no_progress and sys.stderr.isatty(),
-    )
+    scales = (template_scale, data_scale)
+    try:
+        result = _validate(args, template_events, data_events, scales, truth)
+    except TruthOutsideRangeError as error:
+        raise FipfitError(_truth_outside_message(error)) from None
     _check_toys_valid(result, args)
     summary = result.summary()
     summary["partition"] = {
@@ -216,7 +214,67 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_toys_valid(result: Any, args: argparse.Namespace) -> None:
+def _validate(
+    args: argparse.Namespace,
+    template_events: Events,
+    data_events: Events,
+    scales: tuple[float, float],
+    truth: list[float] | None,
+) -> FitValidation:
+    """Run `validate_partition` with the command's options."""
+    from fipfit.fitting.validation import validate_partition
+
+    template_values = _partition_values(template_events, args)
+    data_values = _partition_values(data_events, args)
+    logger.info("fitting %d pseudo-experiments of %d bins", args.toys, args.bins)
+    return validate_partition(
+        template_events,
+        template_values,
+        data_events,
+        data_values,
+        luminosity=args.luminosity,
+        n_toys=args.toys,
+        n_bins=args.bins,
+        binning=args.binning,
+        theta_true=truth,
+        parameters=None if args.param is None else [args.param],
+        method=args.method,
+        template_scale=scales[0],
+        data_scale=scales[1],
+        free_norm=args.free_norm,
+        barlow_beeston=args.barlow_beeston,
+        minos=args.minos,
+        random_state=args.seed,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+
+
+def _truth_outside_message(error: TruthOutsideRangeError) -> str:
+    """Reword the library's error in terms of the --truth option."""
+    outside = [
+        (name, value, low, high)
+        for name, value, (low, high) in zip(
+            error.parameters, error.truth, error.limits, strict=True
+        )
+        if not low <= value <= high
+    ]
+    if len(error.parameters) == 1:
+        _, value, low, high = outside[0]
+        return (
+            f"--truth {value:g} is outside the range [{low:.4g}, {high:.4g}] where "
+            "the templates are valid: choose a value inside it"
+        )
+    parts = [
+        f"{name} = {value:g} is outside [{low:.4g}, {high:.4g}]"
+        for name, value, low, high in outside
+    ]
+    return (
+        f"--truth: {', '.join(parts)}, the range where the templates are valid: "
+        "choose values inside it"
+    )
+
+
+def _check_toys_valid(result: FitValidation, args: argparse.Namespace) -> None:
     """Raise when fewer than two pseudo-experiments gave a valid fit.
 
     The spread and pulls need two valid fits; without them every statistic

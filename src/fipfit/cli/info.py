@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING
 from fipfit.cli._common import (
     add_column_options,
     bootstrap_count,
+    check_parameter_option,
+    check_prebins,
+    non_negative_float,
     non_negative_int,
     positive_int,
     print_json,
@@ -71,7 +74,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--min-weight",
-        type=float,
+        type=non_negative_float,
         default=0.0,
         metavar="W",
         help="smallest total weight of an optimal bin, for example the minimum "
@@ -117,8 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from fipfit.uncertainty import bootstrap_information
 
     events = read_events_from_args(args.file, args)
-    if args.param is not None:
-        events.parameter_index(args.param)
+    check_parameter_option(args.param, events.parameters)
 
     if args.by is None and args.model is None:
         labels = np.zeros(len(events), dtype=np.intp)
@@ -204,6 +206,7 @@ def _partition_by_values(
     if args.binning == "quantile":
         edges = quantile_edges(values[chosen], events.weight[chosen], args.bins)
         return labels_within_edges(values, edges), edges
+    check_prebins(args.prebins, args.bins)
     index = None if args.param is None else events.parameter_index(args.param)
     dweight = events.dweight[chosen] if index is None else events.dweight[chosen, index]
     edges = optimal_edges(

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from fipfit.cli._common import (
     add_column_options,
     bootstrap_count,
+    check_prebins,
+    non_negative_float,
     non_negative_int,
     positive_int,
     print_json,
@@ -98,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--min-weight",
-        type=float,
+        type=non_negative_float,
         default=0.0,
         metavar="W",
         help="smallest total weight of an optimal bin in the training sample "
@@ -143,6 +145,8 @@ def _check_arguments(args: argparse.Namespace) -> tuple[str, ...]:
         raise FipfitError(
             f"--test-fraction must be between 0 and 1, got {args.test_fraction}"
         )
+    if args.binning == "optimal":
+        check_prebins(args.prebins, args.bins)
     parent = Path(args.output).parent
     if not parent.is_dir():
         raise FipfitError(

@@ -33,10 +33,41 @@ from fipfit.fitting.pseudoexperiments import (
 from fipfit.fitting.templates import Method, Templates, parameter_indices
 from fipfit.information import PartitionInformation, partition_information
 
-__all__ = ["FitValidation", "validate_partition"]
+__all__ = ["FitValidation", "TruthOutsideRangeError", "validate_partition"]
 
 FloatArray = NDArray[np.float64]
 Binning = Literal["quantile", "optimal"]
+
+
+class TruthOutsideRangeError(FipfitError):
+    """theta_true lies outside the range in which the templates are valid.
+
+    Attributes
+    ----------
+    truth : ndarray of shape (p,)
+    limits : ndarray of shape (p, 2)
+        Lower and upper end of each parameter's valid range.
+    parameters : list of str
+        The fitted parameters.
+    """
+
+    def __init__(
+        self, truth: FloatArray, limits: FloatArray, parameters: Sequence[str]
+    ) -> None:
+        self.truth = truth
+        self.limits = limits
+        self.parameters = list(parameters)
+        outside = [
+            f"{name} = {value:g} is outside [{low:.6g}, {high:.6g}]"
+            for name, value, (low, high) in zip(
+                self.parameters, truth, limits, strict=True
+            )
+            if not low <= value <= high
+        ]
+        super().__init__(
+            f"theta_true is outside the templates' valid range: {', '.join(outside)}; "
+            "choose a value inside it"
+        )
 
 
 @dataclass(frozen=True)
@@ -180,11 +211,14 @@ def partition_edges(
             values[chosen], events.weight[chosen], n_bins
         )
     if binning == "optimal":
+        # The default number of pre-bins, raised to n_bins when that is larger.
+        n_prebins = min(max(1000, n_bins), binning_module.MAX_PREBINS)
         return binning_module.optimal_edges(
             values[chosen],
             events.weight[chosen],
             events.dweight[chosen, parameter_index],
             n_bins,
+            n_prebins=n_prebins,
         )
     raise FipfitError(f"binning must be 'quantile' or 'optimal', got '{binning}'")
 
@@ -307,12 +341,14 @@ def validate_partition(
         if theta_true is None
         else np.atleast_1d(as_float_array(theta_true, "theta_true"))
     )
-    low, high = templates.limits[:, 0], templates.limits[:, 1]
-    if truth.shape != (indices.size,) or np.any(truth < low) or np.any(truth > high):
+    if truth.shape != (indices.size,):
         raise FipfitError(
-            f"theta_true {truth.tolist()} must have one value per fitted parameter "
-            f"{chosen} inside the templates' valid range {templates.limits.tolist()}"
+            f"theta_true has {truth.size} values but {indices.size} parameters "
+            f"{chosen} are fitted: give one value per fitted parameter"
         )
+    low, high = templates.limits[:, 0], templates.limits[:, 1]
+    if np.any(truth < low) or np.any(truth > high):
+        raise TruthOutsideRangeError(truth, templates.limits, chosen)
     expected = expected_counts(
         data_events,
         d_labels,

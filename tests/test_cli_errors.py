@@ -298,6 +298,10 @@ TRAIN_CASES = {
         "does not exist",
     ),
     "nan_input": case("train {nan_csv} --features x -o {folder}/m.skops", "NaN"),
+    "text_output": case(
+        "train {good_parquet} --features x -o {folder}/m.txt",
+        "m.txt' must end in .skops: fipfit saves models as skops archives",
+    ),
     "prebins_below_bins": case(
         "train {good_parquet} --features x --bins 10 --prebins 5 -o {folder}/m.skops",
         "--prebins must be between --bins (10) and 4096, got 5",
@@ -534,6 +538,14 @@ def test_subprocess_debug_shows_traceback(files: dict[str, Path]) -> None:
         (["generate"], "the following arguments are required: MODEL"),
         (["convert", "{good_csv}"], "-o/--output"),
         (["run", "--events", "many"], "invalid int value: 'many'"),
+        (
+            ["info", "{good_csv}", "--by", "x", "--bins", "20", "--edges", "0,1"],
+            "argument --edges: not allowed with argument --bins",
+        ),
+        (
+            ["info", "{good_csv}", "--by", "x", "--bins", "10", "--edges", "0,1"],
+            "argument --edges: not allowed with argument --bins",
+        ),
     ],
 )
 def test_usage_error_one_line(

@@ -39,7 +39,7 @@ def peak_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained(peak_file, tmp_path_factory):
     """A regressor trained by the command line, and its JSON summary."""
-    model = tmp_path_factory.mktemp("models") / "peak.model"
+    model = tmp_path_factory.mktemp("models") / "peak.skops"
     with threadpool_limits(limits=1):
         status, summary = run_json(
             [
@@ -146,7 +146,7 @@ def test_info_by_column_with_optimal_binning(peak_file):
 
 
 def test_train_classifier_then_info(peak_file, tmp_path, capsys):
-    model = tmp_path / "classifier.model"
+    model = tmp_path / "classifier.skops"
     status = main(
         [
             "train",
@@ -176,17 +176,18 @@ def test_train_classifier_then_info(peak_file, tmp_path, capsys):
 
 def test_train_missing_feature_fails(peak_file, tmp_path, capsys):
     status = main(
-        ["train", str(peak_file), "--features", "x,et", "-o", str(tmp_path / "m")]
+        ["train", str(peak_file), "--features", "x,et", "-o", str(tmp_path / "m.skops")]
     )
     assert status == 2
     assert "'et' not found: did you mean 'eta'?" in capsys.readouterr().err
-    assert not (tmp_path / "m").exists()
+    assert not (tmp_path / "m.skops").exists()
 
 
 def test_train_too_few_events_fails(tmp_path, capsys):
     path = tmp_path / "small.parquet"
     write_events(generate("peak", 20, random_state=0), path)
-    status = main(["train", str(path), "--features", "x", "-o", str(tmp_path / "m")])
+    output = tmp_path / "m.skops"
+    status = main(["train", str(path), "--features", "x", "-o", str(output)])
     assert status == 2
     assert "too few" in capsys.readouterr().err
 
@@ -329,7 +330,7 @@ def test_save_model_checks_estimator(tmp_path):
 def test_several_parameters_need_param(tmp_path, capsys):
     path = tmp_path / "eft.parquet"
     write_events(generate("eft", 6000, random_state=1), path)
-    model = tmp_path / "eft.model"
+    model = tmp_path / "eft.skops"
     status = main(
         [
             "train",

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+#: Number of bins of --by or --model when neither --bins nor --edges is given.
+DEFAULT_BINS = 20
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``info`` command."""
@@ -54,9 +57,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bins.add_argument(
         "--bins",
         type=positive_int,
-        default=20,
+        # None, not the default itself, so that argparse rejects --bins K with
+        # --edges for every K: it counts an option as given only when its value
+        # is not the default object.
+        default=None,
         metavar="K",
-        help="number of bins of --by or --model (default: 20)",
+        help=f"number of bins of --by or --model (default: {DEFAULT_BINS})",
     )
     bins.add_argument(
         "--edges",
@@ -109,6 +115,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the information of the requested partition."""
+    if args.bins is None:
+        args.bins = DEFAULT_BINS
     if dask_requested(args):
         _check_dask_options(args)
         return info_with_dask(args, _print_text)

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
+#: Suffix of the model files that ``train`` writes.
+MODEL_SUFFIX = ".skops"
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``train`` command."""
@@ -126,7 +129,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--output",
         required=True,
         metavar="MODEL",
-        help="output model file (a skops archive); its folder must exist",
+        help="output model file, a skops archive ending in .skops; its folder "
+        "must exist",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_column_options(parser)
@@ -147,7 +151,13 @@ def _check_arguments(args: argparse.Namespace) -> tuple[str, ...]:
         )
     if args.binning == "optimal":
         check_prebins(args.prebins, args.bins)
-    parent = Path(args.output).parent
+    output = Path(args.output)
+    if output.suffix.lower() != MODEL_SUFFIX:
+        raise FipfitError(
+            f"output model file '{output}' must end in {MODEL_SUFFIX}: fipfit "
+            "saves models as skops archives"
+        )
+    parent = output.parent
     if not parent.is_dir():
         raise FipfitError(
             f"output folder '{parent}' does not exist: create it or choose another path"

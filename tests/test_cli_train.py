@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -13,12 +15,18 @@ from threadpoolctl import threadpool_limits
 import fipfit.modelfile
 from fipfit.binning import labels_within_edges, optimal_edges
 from fipfit.cli import main
-from fipfit.errors import FileFormatError, FipfitError
+from fipfit.errors import FileFormatError, FipfitError, FipfitWarning
 from fipfit.formats.table import read_events, write_events
 from fipfit.information import partition_information
 from fipfit.modelfile import load_model, save_model
 from fipfit.regression import GammaRegressor
 from fipfit.toymodels import generate
+
+#: Mark of tests that run info on the training file, which is faster than
+#: making another file; test_info_model_warns_on_training_file tests the warning.
+ON_TRAINING_FILE = pytest.mark.filterwarnings(
+    "ignore:.*biased upwards:fipfit.errors.FipfitWarning"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +93,35 @@ def test_train_reports_train_and_test_fip(trained):
     assert row["fip_train"] > 0
 
 
+def test_train_records_file_checksum(trained, peak_file):
+    recorded = load_model(trained[0]).metadata["training_file_fingerprint"]
+    # Reference: hashlib over the whole file, independent of the chunked reader.
+    expected = hashlib.sha256(peak_file.read_bytes()).hexdigest()
+
+    assert recorded["sha256"] == expected
+    assert recorded["size"] == peak_file.stat().st_size
+
+
+def test_info_model_warns_on_training_file(trained, peak_file):
+    argv = ["info", str(peak_file), "--model", str(trained[0]), "--bootstrap", "0"]
+    with pytest.warns(FipfitWarning, match="biased upwards"):
+        status, _ = run_json(argv)
+
+    assert status == 0
+
+
+def test_info_model_quiet_on_other_file(trained, tmp_path):
+    path = tmp_path / "other.parquet"
+    write_events(generate("peak", 2000, random_state=9), path)
+    argv = ["info", str(path), "--model", str(trained[0]), "--bootstrap", "0"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FipfitWarning)
+        status, _ = run_json(argv)
+
+    assert status == 0
+
+
+@ON_TRAINING_FILE
 def test_info_model_partitions_by_output(trained, peak_file):
     model, _ = trained
     status, summary = run_json(
@@ -145,6 +182,7 @@ def test_info_by_column_with_optimal_binning(peak_file):
     assert_allclose(summary["partition"]["edges"], edges)
 
 
+@ON_TRAINING_FILE
 def test_train_classifier_then_info(peak_file, tmp_path, capsys):
     model = tmp_path / "classifier.skops"
     status = main(
@@ -327,6 +365,7 @@ def test_save_model_checks_estimator(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+@ON_TRAINING_FILE
 def test_several_parameters_need_param(tmp_path, capsys):
     path = tmp_path / "eft.parquet"
     write_events(generate("eft", 6000, random_state=1), path)

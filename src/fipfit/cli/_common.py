@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fipfit.errors import MissingColumnError
+from fipfit.errors import FipfitWarning, MissingColumnError
 from fipfit.events import EventColumns, missing_column_error
 
 if TYPE_CHECKING:
@@ -25,6 +28,7 @@ __all__ = [
     "check_parameter_option",
     "check_prebins",
     "columns_from_args",
+    "file_fingerprint",
     "non_negative_float",
     "non_negative_int",
     "positive_int",
@@ -32,6 +36,7 @@ __all__ = [
     "read_events_from_args",
     "split_names",
     "toy_count",
+    "warn_if_training_file",
 ]
 
 
@@ -189,6 +194,41 @@ def check_prebins(n_prebins: int, n_bins: int) -> None:
             f"--prebins must be between --bins ({n_bins}) and {MAX_PREBINS}, "
             f"got {n_prebins}: the optimal bins are unions of pre-bins"
         )
+
+
+def file_fingerprint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the size in bytes and the SHA-256 hex digest of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return {"size": Path(path).stat().st_size, "sha256": digest.hexdigest()}
+
+
+def warn_if_training_file(
+    metadata: Mapping[str, Any], path: str | os.PathLike[str], model: str
+) -> None:
+    """Warn when `path` is the file that the model was trained on.
+
+    `metadata` is the model file's, where ``fipfit train`` records the
+    training file's `file_fingerprint`; models without it are not checked.
+    The file is hashed only when its size matches.
+    """
+    recorded = metadata.get("training_file_fingerprint")
+    source = Path(path)
+    if not isinstance(recorded, dict) or not source.is_file():
+        return
+    if source.stat().st_size != recorded.get("size"):
+        return
+    if file_fingerprint(source)["sha256"] != recorded.get("sha256"):
+        return
+    warnings.warn(
+        f"'{source}' is the file that model '{model}' was trained on, and FIP "
+        "measured on training events is biased upwards: use events the model "
+        "has not seen, such as an independently generated file",
+        FipfitWarning,
+        stacklevel=2,
+    )
 
 
 def read_events_from_args(

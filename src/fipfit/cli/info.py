@@ -15,6 +15,7 @@ from fipfit.cli._common import (
     positive_int,
     print_json,
     read_events_from_args,
+    warn_if_training_file,
 )
 from fipfit.cli._dask import add_dask_options, dask_requested, info_with_dask
 
@@ -192,7 +193,9 @@ def _partition_by_values(
         # takes longer than binning a column.
         from fipfit.modelfile import load_model
 
-        values = load_model(args.model).output(events, parameter=args.param)
+        model = load_model(args.model)
+        warn_if_training_file(model.metadata, args.file, args.model)
+        values = model.output(events, parameter=args.param)
     else:
         values = events.column(args.by)
     if args.edges is not None:

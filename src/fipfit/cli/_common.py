@@ -114,7 +114,7 @@ def add_column_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated weight-derivative columns "
         "(default: 'dweight', else every 'dweight_<name>')",
     )
-    # None marks the default names, which a file may lack; a name the user
+    # None means the default name, which a file may lack. A name that the user
     # gives must exist (see `check_named_columns`).
     group.add_argument(
         "--label",

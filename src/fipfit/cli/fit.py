@@ -277,7 +277,7 @@ def _truth_outside_message(error: TruthOutsideRangeError) -> str:
 def _check_toys_valid(result: FitValidation, args: argparse.Namespace) -> None:
     """Raise when fewer than two pseudo-experiments gave a valid fit.
 
-    The spread and pulls need two valid fits; without them every statistic
+    The spread and pulls need two valid fits. Without them, every statistic
     would print as n/a.
     """
     from fipfit.errors import FipfitError

@@ -269,7 +269,7 @@ def _parameter_labels(summary: dict[str, object]) -> dict[str, str]:
 
     With several parameters, the information values are diagonal elements
     (the others fixed) while FIP is a ratio of profiled variances (the others
-    free), so the labels say which is which.
+    free), so the labels tell the two apart.
     """
     labels = {
         "ideal_information": "ideal information",

@@ -258,7 +258,8 @@ def bin_table(
     # divided by the largest |w| first: w * w would underflow to 0 for w near
     # 1e-300 and overflow for w near 1e300.
     scale = max(float(w.max(initial=0.0)), -float(w.min(initial=0.0))) or 1.0
-    squared = np.square(w / scale)
+    squared = w / scale
+    np.square(squared, out=squared)  # in place: one temporary of n floats, not two
     sum_w2 = weighted_bincount(bins, squared, n_bins)
     scaled_weight = bin_weight / scale
     counts = np.bincount(bins, minlength=n_bins).astype(np.int64)

@@ -6,12 +6,9 @@ Statistical checks allow 4 standard deviations estimated from the same sample
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.typing import NDArray
 from scipy import integrate, stats
 
 import fipfit
@@ -21,6 +18,7 @@ from fipfit.information import partition_information
 from fipfit.toymodels import generate_events
 from fipfit.toymodels.xsec import MODEL, covariance
 from fipfit.weightmodels import weight_model, weight_model_from_metadata
+from statistics_checks import binned_estimate, extrapolated_information
 
 N_SIGNAL = 300_000
 #: Standard deviations allowed in the statistical checks.
@@ -31,58 +29,6 @@ N_SIGMA = 4.0
 def sample() -> pd.DataFrame:
     """Return 3 10^5 signal events and the 6 10^5 background events."""
     return MODEL.generate(N_SIGNAL, random_state=21)
-
-
-class BinnedEstimate(NamedTuple):
-    """I(P) of a sample, each event's influence on it, and its MC bias."""
-
-    information: float
-    influence: NDArray[np.float64]
-    bias: float
-
-
-def binned_estimate(
-    labels: NDArray[np.intp],
-    n_bins: int,
-    weight: NDArray[np.float64],
-    dweight: NDArray[np.float64],
-) -> BinnedEstimate:
-    """Return I(P) of one parameter with its per-event influence and MC bias.
-
-    An extra copy of event e in bin k moves I(P) by 2 Gamma_k d_e - Gamma_k^2 w_e
-    (delta method), so for Poisson-distributed events the variance of I(P) is
-    the sum of the squared influences. The bias is the second-order term
-    sum_e (d_e - Gamma_k w_e)^2 / W_k, about the number of bins over the number
-    of events, relative.
-    """
-    bin_weight = np.bincount(labels, weight, n_bins)
-    bin_dweight = np.bincount(labels, dweight, n_bins)
-    filled = bin_weight > 0
-    gamma = np.zeros(n_bins)
-    gamma[filled] = bin_dweight[filled] / bin_weight[filled]
-    information = float(np.sum(bin_dweight[filled] ** 2 / bin_weight[filled]))
-    event_gamma = gamma[labels]
-    influence = 2.0 * event_gamma * dweight - event_gamma**2 * weight
-    residual = dweight - event_gamma * weight
-    bias = float(np.sum(residual**2 / bin_weight[labels]))
-    return BinnedEstimate(information, influence, bias)
-
-
-def extrapolated_information(
-    coarse: BinnedEstimate, fine: BinnedEstimate
-) -> tuple[float, float]:
-    """Return the bias-corrected fine-binning limit and its standard deviation.
-
-    The loss of a partition with bin width h is proportional to h^2 for smooth
-    densities, so halving the width leaves a third of the change between the
-    two partitions still to gain (Richardson extrapolation). The estimate
-    (4 fine - coarse) / 3 has the influence (4 u_fine - u_coarse) / 3 per event.
-    """
-    coarse_value = coarse.information - coarse.bias
-    fine_value = fine.information - fine.bias
-    limit = fine_value + (fine_value - coarse_value) / 3.0
-    influence = (4.0 * fine.influence - coarse.influence) / 3.0
-    return limit, float(np.sqrt(np.sum(influence**2)))
 
 
 def test_registry_points_to_model() -> None:

@@ -1,7 +1,8 @@
 """Figures of the report, drawn with matplotlib in mplhep's neutral ROOT style.
 
-Every function takes plain arrays and returns a `matplotlib.figure.Figure`. The
-figures are built with the object-oriented API (no pyplot state) and written by
+Every function takes plain arrays (`summary_factorisation_figure` takes the
+entries of a summary) and returns a `matplotlib.figure.Figure`. The figures are
+built with the object-oriented API (no pyplot state) and written by
 `png_bytes` through matplotlib's Agg renderer, so no display is needed.
 """
 
@@ -11,6 +12,7 @@ import io
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.style
@@ -32,6 +34,7 @@ __all__ = [
     "regression_figure",
     "roc_figure",
     "style",
+    "summary_factorisation_figure",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -355,6 +358,22 @@ def factorisation_figure(
     ax.set_ylim(0, 1.25)
     ax.legend(loc="upper center", ncols=4, fontsize="x-small")
     return figure
+
+
+def summary_factorisation_figure(partitions: Sequence[Mapping[str, Any]]) -> Figure:
+    """Show `factorisation_figure` for the ``partitions`` entries of a summary.
+
+    Each entry needs the keys ``name``, ``efficiency``, ``sharpness``,
+    ``purity_factor`` and ``fip``. A factor that is None (not defined in the
+    summary) is drawn as 0.
+    """
+    return factorisation_figure(
+        [entry["name"] for entry in partitions],
+        [entry["efficiency"] or 0.0 for entry in partitions],
+        [entry["sharpness"] or 0.0 for entry in partitions],
+        [entry["purity_factor"] or 0.0 for entry in partitions],
+        [entry["fip"] or 0.0 for entry in partitions],
+    )
 
 
 def metric_correlation_figure(correlations: Mapping[str, float]) -> Figure:

@@ -229,7 +229,6 @@ def build_figures(
                 fig.metric_correlation_figure(correlations),
                 out,
             )
-        entries = summary["partitions"]
         _render(
             "factorisation",
             "FIP factorisation",
@@ -237,13 +236,7 @@ def build_figures(
             "selection's share of the ideal information, the share kept by the "
             "bins filled with sensitive events alone, and the dilution by "
             "insensitive events (background).",
-            fig.factorisation_figure(
-                [e["name"] for e in entries],
-                [e["efficiency"] or 0.0 for e in entries],
-                [e["sharpness"] or 0.0 for e in entries],
-                [e["purity_factor"] or 0.0 for e in entries],
-                [e["fip"] or 0.0 for e in entries],
-            ),
+            fig.summary_factorisation_figure(summary["partitions"]),
             out,
         )
     return out

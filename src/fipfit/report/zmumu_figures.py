@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
@@ -22,9 +21,7 @@ DENSITY_LABELS = {"mll": "events per GeV", "regressor": "events per GeV$^{-1}$"}
 def _render(
     name: str, title: str, caption: str, figure: Any, out: list[FigureRecord]
 ) -> None:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=fig.DPI)
-    out.append(FigureRecord(name, title, caption, buffer.getvalue()))
+    out.append(FigureRecord(name, title, caption, fig.png_bytes(figure)))
 
 
 def build_figures(
@@ -97,20 +94,13 @@ def build_figures(
                 ),
                 out,
             )
-        entries = summary["partitions"]
         _render(
             "factorisation",
             "FIP factorisation for m_Z",
             "FIP = efficiency × sharpness × purity factor per partition. The "
             "efficiency is the share of the ideal information that the selection "
             "keeps; without background the purity factor is 1.",
-            fig.factorisation_figure(
-                [e["name"] for e in entries],
-                [e["efficiency"] or 0.0 for e in entries],
-                [e["sharpness"] or 0.0 for e in entries],
-                [e["purity_factor"] or 0.0 for e in entries],
-                [e["fip"] or 0.0 for e in entries],
-            ),
+            fig.summary_factorisation_figure(summary["partitions"]),
             out,
         )
     return out

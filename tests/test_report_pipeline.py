@@ -708,3 +708,18 @@ def test_unbuildable_templates_reported(tmp_path: Path) -> None:
     page = render_page(result.summary, result.figures)
     assert "not run" in page
     assert "Fits not run" in page
+
+
+def test_step_named_in_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 100 events leave the metrics study's weakest candidates a constant
+    # output, which cannot be binned: the error must say which step failed.
+    options = ["--events", "100", "--quiet", "--out", str(tmp_path / "report")]
+    status = main(["run", "--example", "peak", *options])
+
+    error = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(error) == 1
+    assert error[0].startswith("fipfit run: error: running the metrics study: ")
+    assert not (tmp_path / "report").exists()

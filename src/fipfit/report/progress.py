@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
+from fipfit.errors import FipfitError
+
 __all__ = ["ProgressReporter", "SilentProgress", "progress_step"]
 
 
@@ -39,8 +41,17 @@ class SilentProgress:
 def progress_step(
     progress: ProgressReporter, description: str, total: int = 1
 ) -> Iterator[None]:
+    """Report one step of a run, and name the step in its input errors.
+
+    A `FipfitError` raised inside keeps its type and attributes; its message
+    gains the step's description, so that a failure deep in the run (a
+    partition of too few events, say) says where it happened.
+    """
     progress.start(description, total)
     try:
         yield
+    except FipfitError as error:
+        error.args = (f"{description}: {error}", *error.args[1:])
+        raise
     finally:
         progress.finish()

@@ -6,7 +6,7 @@ Each trains on the train sample, and only when a partition uses it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +47,35 @@ def _settings_errors(table: str, settings: dict[str, Any]) -> Iterator[None]:
         ) from None
 
 
+def _train(
+    kind: str,
+    fit: Callable[..., Any],
+    table: Mapping[str, Any],
+    description: str,
+    config: RunConfig,
+    samples: Samples,
+    progress: ProgressReporter,
+) -> tuple[Any, dict[str, Any]]:
+    """Train one model on the train sample from its config table.
+
+    Returns the estimator and the record of its backend and settings.
+    """
+    settings = dict(table)
+    backend = str(settings.pop("model", "hgb"))
+    with (
+        progress_step(progress, f"training the {description} ({backend})"),
+        _settings_errors(kind, settings),
+    ):
+        estimator = fit(
+            samples.train,
+            config.features,
+            model=backend,
+            random_state=config.seeds[kind],
+            **settings,
+        )
+    return estimator, {"model": backend, "settings": settings}
+
+
 def train_models(
     config: RunConfig, samples: Samples, progress: ProgressReporter
 ) -> Models:
@@ -55,20 +84,15 @@ def train_models(
     kinds = {p.kind for p in config.partitions}
     models = Models()
     if "regressor" in kinds:
-        settings = dict(config.regressor)
-        backend = str(settings.pop("model", "hgb"))
-        with (
-            progress_step(progress, f"training the gamma regressor ({backend})"),
-            _settings_errors("regressor", settings),
-        ):
-            models.regressor = fit_gamma_regressor(
-                samples.train,
-                config.features,
-                model=backend,
-                random_state=config.seeds["regressor"],
-                **settings,
-            )
-        models.regressor_info = {"model": backend, "settings": settings}
+        models.regressor, models.regressor_info = _train(
+            "regressor",
+            fit_gamma_regressor,
+            config.regressor,
+            "gamma regressor",
+            config,
+            samples,
+            progress,
+        )
     if "classifier" in kinds:
         if samples.train.label is None:
             raise FipfitError(
@@ -76,20 +100,15 @@ def train_models(
                 f"no label column '{config.input.label}': name it with "
                 "input.label or remove the classifier partition"
             )
-        settings = dict(config.classifier)
-        backend = str(settings.pop("model", "hgb"))
-        with (
-            progress_step(progress, f"training the signal classifier ({backend})"),
-            _settings_errors("classifier", settings),
-        ):
-            models.classifier = fit_signal_classifier(
-                samples.train,
-                config.features,
-                model=backend,
-                random_state=config.seeds["classifier"],
-                **settings,
-            )
-        models.classifier_info = {"model": backend, "settings": settings}
+        models.classifier, models.classifier_info = _train(
+            "classifier",
+            fit_signal_classifier,
+            config.classifier,
+            "signal classifier",
+            config,
+            samples,
+            progress,
+        )
     return models
 
 

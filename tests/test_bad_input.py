@@ -471,14 +471,14 @@ def test_empty_file_rejected(tmp_path: Path, suffix: str) -> None:
 
 def test_csv_with_only_header_row(tmp_path: Path) -> None:
     path = write_csv(tmp_path, "weight,dweight,x\n")
-    with pytest.raises(FileFormatError, match="holds no events"):
+    with pytest.raises(FileFormatError, match="contains no events"):
         read_events(path)
 
 
 def test_parquet_without_rows_rejected(tmp_path: Path) -> None:
     path = tmp_path / "events.parquet"
     write_events(good_frame().iloc[:0], path)
-    with pytest.raises(FileFormatError, match="holds no events"):
+    with pytest.raises(FileFormatError, match="contains no events"):
         read_events(path)
 
 

@@ -170,7 +170,7 @@ INFO_CASES = {
     "negative_ideal": case("info {negative_ideal_csv}", "d^2/w is negative"),
     "duplicate_columns": case("info {duplicate_csv}", "duplicate column names"),
     "empty_file": case("info {empty_csv}", "empty, truncated or not in that"),
-    "header_only": case("info {header_csv}", "holds no events"),
+    "header_only": case("info {header_csv}", "contains no events"),
     "ragged_rows": case("info {ragged_csv}", "Expected 3 columns, got 2"),
     "truncated_parquet": case("info {truncated_parquet}", "cannot read"),
     "non_utf8_header": case("info {utf8_csv}", "not valid UTF-8"),

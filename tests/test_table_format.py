@@ -148,14 +148,14 @@ def test_empty_file_rejected(tmp_path: Path, name: str) -> None:
 def test_header_only_csv_rejected(tmp_path: Path) -> None:
     path = tmp_path / "header.csv"
     path.write_text("weight,dweight\n")
-    with pytest.raises(FileFormatError, match="holds no events"):
+    with pytest.raises(FileFormatError, match="contains no events"):
         read_events(path)
 
 
 def test_zero_row_parquet_rejected(tmp_path: Path) -> None:
     path = tmp_path / "none.parquet"
     write_events(sample_frame().iloc[:0], path)
-    with pytest.raises(FileFormatError, match="holds no events"):
+    with pytest.raises(FileFormatError, match="contains no events"):
         read_events(path)
 
 

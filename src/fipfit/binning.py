@@ -1,6 +1,6 @@
 """Partitions of one variable: bin edges, equal-weight (quantile) bins, labels.
 
-Edges are increasing; bin k holds values in [edges[k], edges[k+1]), and the last
+Edges are increasing; bin k contains the values in [edges[k], edges[k+1]), and the last
 bin is closed on the right. Values outside the edges get label -1: they are not
 in the partition, as events outside a fit's range are not in the fit.
 """

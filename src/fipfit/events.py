@@ -100,7 +100,7 @@ def missing_column_error(
 
 
 def check_finite(values: NDArray[np.floating], what: str) -> None:
-    """Raise `InvalidEventsError` if `values` holds NaN or infinity."""
+    """Raise `InvalidEventsError` if `values` contains NaN or infinity."""
     bad = ~np.isfinite(values)
     if bad.any():
         count = int(bad.any(axis=1).sum()) if bad.ndim == 2 else int(bad.sum())

@@ -78,7 +78,9 @@ def read_table(path: str | os.PathLike[str]) -> tuple[pa.Table, dict[str, Any]]:
             "expected a JSON object: the file was not written by fipfit or is damaged"
         )
     if table.num_rows == 0:
-        raise FileFormatError(f"'{source}' holds no events")
+        raise FileFormatError(
+            f"'{source}' contains no events: give a file with at least one row"
+        )
     return table, metadata
 
 

@@ -6,7 +6,7 @@ luminosity and number of pseudo-experiments of the fits, and the root seed. Ever
 key is checked: an unknown key or a value of the wrong type raises `FipfitError`
 naming the key, the value and the fix.
 
-`fipfit.report.config_loader` reads the TOML files and holds the built-in
+`fipfit.report.config_loader` reads the TOML files and defines the built-in
 examples.
 """
 

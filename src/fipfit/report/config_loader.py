@@ -63,7 +63,7 @@ _COMMON_PARTITIONS: list[dict[str, Any]] = [
     {"name": "classifier", "kind": "classifier", "binning": "quantile"},
 ]
 
-#: Built-in configurations, by name; ``examples/<name>.toml`` holds the same.
+#: Built-in configurations, by name; ``examples/<name>.toml`` contains the same.
 EXAMPLES: dict[str, dict[str, Any]] = {
     "peak": {
         "title": "Mass of a peak over a falling background",
@@ -100,7 +100,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "fit": {"luminosity": 0.02, "toys": 500},
     },
     # The Z line-shape example (fipfit.report.zmumu). Its relative paths start
-    # at the repository root, where ../shared/data holds the event files.
+    # at the repository root, where ../shared/data contains the event files.
     "zmumu": {
         "pipeline": "zmumu",
         "title": "Z mass: MadGraph simulation and CMS dimuon data",
